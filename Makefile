@@ -1,0 +1,44 @@
+# fanzha — every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: help run test lint typecheck pytest bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP)
+
+run: $(STAMP) ## Serve on http://127.0.0.1:8000 with the embedded database in ./data
+	$(BIN)/fanzha serve
+
+lint: $(DEV_STAMP) ## ruff
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: $(DEV_STAMP) ## mypy (strict) on src/
+	$(BIN)/mypy
+
+pytest: $(DEV_STAMP) ## the test suite (SQLite; PostgreSQL and Redis too when reachable)
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test: lint typecheck pytest ## Everything CI runs
+
+bench: $(DEV_STAMP) ## Benchmarks (print figures; see docs/performance.md)
+	$(BIN)/python bench/decisions.py
+
+clean: ## Remove the virtual environment and caches (keeps ./data)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from fanzha.audit.models import AuditEntry
+
+
+class AuditRepository:
+    """All SQL on the audit log (append and read; the database refuses update and delete)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_chain_head(self) -> None:
+        """Serialise appenders so two transactions never chain onto the same head."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(774411)"))
+
+    def last_hash(self) -> str | None:
+        return self.session.execute(
+            select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).scalar_one_or_none()
+
+    def add(self, entry: AuditEntry) -> None:
+        self.session.add(entry)
+        self.session.flush()
+
+    def list_recent(self, *, limit: int, object_type: str | None = None) -> list[AuditEntry]:
+        statement = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+        if object_type:
+            statement = statement.where(AuditEntry.object_type == object_type)
+        return list(self.session.execute(statement).scalars())

@@ -1,0 +1,39 @@
+"""FastAPI dependencies for authentication. An endpoint without one of these is public."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from fanzha.auth.roles import Permission
+from fanzha.auth.service import Authenticator, Principal
+
+
+def _authenticator(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+class Authorize:
+    """Require a valid API key whose role grants ``permission``."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(self, request: Request) -> Principal:
+        principal = _authenticator(request).authenticate(request.headers.get("authorization"))
+        principal.require(self.permission)
+        return principal
+
+
+DecisionsWrite = Annotated[Principal, Depends(Authorize(Permission.decisions_write))]
+DecisionsRead = Annotated[Principal, Depends(Authorize(Permission.decisions_read))]
+RulesRead = Annotated[Principal, Depends(Authorize(Permission.rules_read))]
+RulesWrite = Annotated[Principal, Depends(Authorize(Permission.rules_write))]
+ListsRead = Annotated[Principal, Depends(Authorize(Permission.lists_read))]
+ListsWrite = Annotated[Principal, Depends(Authorize(Permission.lists_write))]
+LabelsRead = Annotated[Principal, Depends(Authorize(Permission.labels_read))]
+LabelsWrite = Annotated[Principal, Depends(Authorize(Permission.labels_write))]
+MetricsRead = Annotated[Principal, Depends(Authorize(Permission.metrics_read))]
+KeysAdmin = Annotated[Principal, Depends(Authorize(Permission.keys_admin))]

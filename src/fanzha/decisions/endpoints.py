@@ -1,0 +1,73 @@
+"""Decisions over HTTP: the synchronous decision, asynchronous intake, and the stored record."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from fanzha.auth.deps import DecisionsRead, DecisionsWrite
+from fanzha.decisions.schemas import Accepted, Decision, DecisionRecordOut
+from fanzha.events.schemas import Event
+from fanzha.kit.errors import InvalidInput
+from fanzha.kit.web import json_response, parse_body, runtime_of, unit_of_work
+
+router = APIRouter(tags=["decisions"])
+
+_EVENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+    }
+}
+
+
+def _read_event(request: Request, body: bytes) -> Event:
+    runtime = runtime_of(request)
+    event = parse_body(Event, body, limit=runtime.settings.max_event_bytes, what="event")
+    if event.type not in runtime.known_event_types:
+        raise InvalidInput(
+            f"unknown event type {event.type!r}; declare it in FANZHA_EXTRA_EVENT_TYPES to accept it",
+            details=[{"field": "type", "message": "unknown event type"}],
+        )
+    return event
+
+
+@router.post(
+    "/v1/decisions", response_model=Decision, openapi_extra=_EVENT_BODY, summary="Decide on an event"
+)
+async def decide(request: Request, principal: DecisionsWrite) -> Response:
+    """Evaluate one event synchronously and answer once the decision is durable.
+
+    Sending the same ``event_id`` again returns the stored answer without evaluating again.
+    """
+    started = time.perf_counter()
+    event = _read_event(request, await request.body())
+    runtime = runtime_of(request)
+    response = await runtime.decisions.decide(event, started=started)
+    runtime.metrics.observe_decision(event.type, response)
+    return json_response(response)
+
+
+@router.post(
+    "/v1/events",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_EVENT_BODY,
+    summary="Submit an event",
+)
+async def submit(request: Request, principal: DecisionsWrite) -> Response:
+    """Accept an event for asynchronous decision (202); it is durable before this answers."""
+    event = _read_event(request, await request.body())
+    accepted = await runtime_of(request).decisions.accept(event)
+    return json_response({"event_id": event.event_id, "status": "accepted" if accepted else "duplicate"}, 202)
+
+
+@router.get("/v1/decisions/{event_id}", response_model=DecisionRecordOut, summary="Get a stored decision")
+def get(event_id: str, request: Request, principal: DecisionsRead) -> DecisionRecordOut:
+    """The stored decision record: the event, the features used, rule hits (live and shadow), versions."""
+    runtime = runtime_of(request)
+    with unit_of_work(request) as session:
+        record = runtime.decisions.get_record(session, event_id=event_id)
+        return DecisionRecordOut.model_validate(record, from_attributes=True)

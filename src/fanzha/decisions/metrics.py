@@ -1,0 +1,43 @@
+"""Prometheus metrics of the decision path, on a registry owned by the app (not the global one)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+
+class DecisionMetrics:
+    """Counts decisions by type and outcome, rule hits, and the decision latency."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.decisions = Counter(
+            "fanzha_decisions_total", "Decisions answered", ["event_type", "decision"], registry=self.registry
+        )
+        self.rule_hits = Counter("fanzha_rule_hits_total", "Live rule hits", ["rule"], registry=self.registry)
+        self.degraded = Counter(
+            "fanzha_degraded_decisions_total",
+            "Decisions made without a dependency",
+            ["dependency"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "fanzha_decision_latency_seconds",
+            "Time to evaluate a decision",
+            ["event_type"],
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
+
+    def observe_decision(self, event_type: str, response: Mapping[str, Any]) -> None:
+        self.decisions.labels(event_type, response["decision"]).inc()
+        self.latency.labels(event_type).observe(response["latency_ms"] / 1000.0)
+        for reason in response["reasons"]:
+            self.rule_hits.labels(reason["rule"]).inc()
+        for dependency in response.get("degraded", ()):
+            self.degraded.labels(dependency).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

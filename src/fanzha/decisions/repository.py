@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
+from fanzha.entities.repository import AccountRepository
+
+
+class DecisionRepository:
+    """All SQL on decisions, the event inbox and the outbox."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, event_id: str) -> DecisionRecord | None:
+        return self.session.execute(
+            select(DecisionRecord).where(DecisionRecord.event_id == event_id)
+        ).scalar_one_or_none()
+
+    def get_response(self, event_id: str) -> dict[str, Any] | None:
+        response = self.session.execute(
+            select(DecisionRecord.response).where(DecisionRecord.event_id == event_id)
+        ).scalar_one_or_none()
+        return None if response is None else dict(response)
+
+    def existing_event_ids(self, event_ids: Sequence[str]) -> set[str]:
+        rows = self.session.execute(
+            select(DecisionRecord.event_id).where(DecisionRecord.event_id.in_(list(event_ids)))
+        ).scalars()
+        return set(rows)
+
+    def insert_decisions(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(DecisionRecord), list(rows))
+
+    def insert_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(OutboxMessage), list(rows))
+
+    def upsert_accounts(self, rows: Sequence[dict[str, Any]]) -> None:
+        AccountRepository(self.session).upsert_many(rows)
+
+    def insert_inbox(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(InboxEvent), list(rows))
+
+    def existing_inbox_ids(self, event_ids: Sequence[str]) -> set[str]:
+        rows = self.session.execute(
+            select(InboxEvent.event_id).where(InboxEvent.event_id.in_(list(event_ids)))
+        ).scalars()
+        return set(rows)
+
+    def delete_inbox(self, event_ids: Sequence[str]) -> None:
+        if event_ids:
+            self.session.execute(delete(InboxEvent).where(InboxEvent.event_id.in_(list(event_ids))))
+
+    def pending_inbox(self, *, limit: int) -> list[tuple[str, Any]]:
+        rows = self.session.execute(
+            select(InboxEvent.event_id, InboxEvent.payload).order_by(InboxEvent.seq).limit(limit)
+        ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def max_seq(self) -> int:
+        return int(self.session.execute(select(func.coalesce(func.max(DecisionRecord.seq), 0))).scalar_one())
+
+    def events_after(self, seq: int, *, batch: int = 10_000) -> Iterator[tuple[int, Any]]:
+        """(seq, event) of every decision after ``seq``, in order (for replaying counters)."""
+        while True:
+            rows = self.session.execute(
+                select(DecisionRecord.seq, DecisionRecord.record)
+                .where(DecisionRecord.seq > seq)
+                .order_by(DecisionRecord.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield int(row[0]), row[1].get("event") if isinstance(row[1], dict) else None
+            seq = int(rows[-1][0])
+
+    def count_by_decision(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(DecisionRecord.decision, func.count()).group_by(DecisionRecord.decision)
+        ).all()
+        return {row[0]: int(row[1]) for row in rows}

@@ -1,0 +1,223 @@
+"""Deciding on events: idempotent, durable before answered, synchronous or through the inbox."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.decisions.journal import DecisionJournal, JournalItem
+from fanzha.decisions.models import DecisionRecord
+from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline
+from fanzha.decisions.repository import DecisionRepository
+from fanzha.events.schemas import Event
+from fanzha.kit.clock import utcnow
+from fanzha.kit.errors import NotFound
+from fanzha.rules.engine import Outcome
+
+RECENT_ANSWERS = 100_000
+
+DecisionListener = Callable[[DecisionOutcome, dict[str, Any]], None]
+
+
+def journal_item(outcome: DecisionOutcome, *, from_inbox: bool = False) -> JournalItem:
+    """The rows one decision writes: the record, an outbox message when it needs follow-up, accounts."""
+    event = outcome.event
+    response = outcome.response
+    now = utcnow()
+    item = JournalItem(
+        event_id=event.event_id,
+        decision={
+            "event_id": event.event_id,
+            "event_type": event.type,
+            "occurred_at": event.occurred_at,
+            "decided_at": now,
+            "actor_id": event.actor.id,
+            "decision": response["decision"],
+            "score": response["score"],
+            "ruleset_version": response["ruleset_version"],
+            "latency_ms": response["latency_ms"],
+            "response": response,
+            "record": outcome.record,
+        },
+        inbox_done=from_inbox,
+    )
+    if response["decision"] != Outcome.allow.value or response["actions"]:
+        item.outbox.append(
+            {
+                "topic": "decision.made",
+                "key": event.actor.id,
+                "payload": {
+                    "event_id": event.event_id,
+                    "event_type": event.type,
+                    "decision": response["decision"],
+                    "score": response["score"],
+                    "actions": response["actions"],
+                    "rules": [reason["rule"] for reason in response["reasons"]],
+                    "entities": outcome.record["entities"],
+                },
+                "created_at": now,
+            }
+        )
+    if event.type == "account.registered":
+        item.accounts.append(
+            {
+                "account_id": event.actor.id,
+                "registered_at": event.occurred_at,
+                "first_seen_at": event.occurred_at,
+            }
+        )
+    return item
+
+
+class DecisionService:
+    """Decides events through the pipeline and the journal; one instance per process."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: DecisionPipeline,
+        journal: DecisionJournal,
+        sessions: sessionmaker[Session],
+        offload: bool,
+        on_decision: DecisionListener | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.journal = journal
+        self._sessions = sessions
+        # With a networked database or Redis, the blocking parts run in a thread, not on the loop.
+        self._offload = offload
+        self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._on_decision = on_decision
+        self._pending_async: asyncio.Queue[Event] | None = None
+
+    def _remember(self, event_id: str, response: dict[str, Any]) -> None:
+        self._recent[event_id] = response
+        if len(self._recent) > RECENT_ANSWERS:
+            self._recent.popitem(last=False)
+
+    def _stored_response(self, event_id: str) -> dict[str, Any] | None:
+        with self._sessions() as session:
+            return DecisionRepository(session).get_response(event_id)
+
+    def _evaluate_and_submit(
+        self, event: Event, started: float, from_inbox: bool
+    ) -> tuple[DecisionOutcome | None, dict[str, Any] | None, Future[dict[str, Any] | None] | None]:
+        stored = self._stored_response(event.event_id)
+        if stored is not None:
+            if from_inbox:
+                self.journal.submit(JournalItem(event_id=event.event_id, inbox_done=True))
+            return None, stored, None
+        outcome = self.pipeline.evaluate(event, started=started)
+        return outcome, None, self.journal.submit(journal_item(outcome, from_inbox=from_inbox))
+
+    async def decide(
+        self, event: Event, *, started: float | None = None, from_inbox: bool = False
+    ) -> dict[str, Any]:
+        """Decide ``event`` and return the answer once it is durable. A repeated event_id gets the same answer."""
+        started = time.perf_counter() if started is None else started
+        event_id = event.event_id
+        recent = self._recent.get(event_id)
+        if recent is not None:
+            return recent
+        inflight = self._inflight.get(event_id)
+        if inflight is not None:
+            return await asyncio.shield(inflight)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._inflight[event_id] = waiter
+        try:
+            if self._offload:
+                outcome, stored, written = await asyncio.to_thread(
+                    self._evaluate_and_submit, event, started, from_inbox
+                )
+            else:
+                outcome, stored, written = self._evaluate_and_submit(event, started, from_inbox)
+            if written is not None:
+                duplicate = await asyncio.wrap_future(written)
+                stored = duplicate
+            if stored is not None:
+                response = stored
+            else:
+                assert outcome is not None
+                response = outcome.response
+                if self._on_decision is not None:
+                    self._on_decision(outcome, response)
+            self._remember(event_id, response)
+            waiter.set_result(response)
+            return response
+        except BaseException as error:
+            waiter.set_exception(error)
+            waiter.exception()  # mark retrieved: the caller gets the error directly
+            raise
+        finally:
+            del self._inflight[event_id]
+
+    def decide_sync(self, event: Event) -> dict[str, Any]:
+        """The same as :meth:`decide` for callers without an event loop (CLI, fixtures)."""
+        recent = self._recent.get(event.event_id)
+        if recent is not None:
+            return recent
+        outcome, stored, written = self._evaluate_and_submit(event, time.perf_counter(), False)
+        if written is not None:
+            stored = written.result()
+        if stored is None:
+            assert outcome is not None
+            response = outcome.response
+            if self._on_decision is not None:
+                self._on_decision(outcome, response)
+        else:
+            response = stored
+        self._remember(event.event_id, response)
+        return response
+
+    # Asynchronous intake: accepted events are durable in the inbox before 202 is answered.
+
+    async def accept(self, event: Event) -> bool:
+        """Store ``event`` in the inbox and queue it; False when it was already decided or queued."""
+        if event.event_id in self._recent or event.event_id in self._inflight:
+            return False
+        item = JournalItem(
+            event_id=event.event_id,
+            inbox={
+                "event_id": event.event_id,
+                "received_at": utcnow(),
+                "payload": event.model_dump(mode="json", exclude_none=True),
+            },
+        )
+        await asyncio.wrap_future(self.journal.submit(item))
+        if self._pending_async is not None:
+            await self._pending_async.put(event)
+        return True
+
+    def pending_from_inbox(self, *, limit: int = 100_000) -> list[Event]:
+        with self._sessions() as session:
+            rows = DecisionRepository(session).pending_inbox(limit=limit)
+        return [Event.model_validate(payload) for _event_id, payload in rows]
+
+    async def run_async_worker(
+        self, on_error: Callable[[Event, BaseException], Awaitable[None]] | None = None
+    ) -> None:
+        """Decide accepted events one after another until cancelled (the inbox is drained at start)."""
+        self._pending_async = asyncio.Queue()
+        for event in await asyncio.to_thread(self.pending_from_inbox):
+            await self._pending_async.put(event)
+        while True:
+            event = await self._pending_async.get()
+            try:
+                await self.decide(event, from_inbox=True)
+            except Exception as error:
+                if on_error is not None:
+                    await on_error(event, error)
+
+    def get_record(self, session: Session, *, event_id: str) -> DecisionRecord:
+        record = DecisionRepository(session).get(event_id)
+        if record is None:
+            raise NotFound(f"no decision for event {event_id!r}")
+        return record

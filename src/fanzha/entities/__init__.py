@@ -1,0 +1,1 @@
+"""Entities seen in events (accounts, devices, phones, ...) and the labels they carry."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fanzha.entities.models import Account, EntityLabel
+
+
+class LabelRepository:
+    """All SQL on entity labels."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, entity_type: str, value: str, label: str) -> EntityLabel | None:
+        return self.session.execute(
+            select(EntityLabel).where(
+                EntityLabel.entity_type == entity_type,
+                EntityLabel.entity_value == value,
+                EntityLabel.label == label,
+            )
+        ).scalar_one_or_none()
+
+    def for_entity(self, entity_type: str, value: str) -> list[EntityLabel]:
+        return list(
+            self.session.execute(
+                select(EntityLabel)
+                .where(EntityLabel.entity_type == entity_type, EntityLabel.entity_value == value)
+                .order_by(EntityLabel.label)
+            ).scalars()
+        )
+
+    def add(self, label: EntityLabel) -> None:
+        self.session.add(label)
+        self.session.flush()
+
+    def remove(self, label: EntityLabel) -> None:
+        self.session.delete(label)
+        self.session.flush()
+
+    def active(self, now: datetime) -> list[tuple[str, str, str, datetime | None]]:
+        rows = self.session.execute(
+            select(
+                EntityLabel.entity_type, EntityLabel.entity_value, EntityLabel.label, EntityLabel.expires_at
+            ).where(or_(EntityLabel.expires_at.is_(None), EntityLabel.expires_at > now))
+        ).all()
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+class AccountRepository:
+    """All SQL on accounts as the decision path knows them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def registered_at(self, account_id: str) -> datetime | None:
+        row = self.session.execute(
+            select(Account.registered_at, Account.first_seen_at).where(Account.account_id == account_id)
+        ).first()
+        if row is None:
+            return None
+        return row[0] or row[1]
+
+    def upsert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Record accounts; a known registration time is kept, an unknown one is filled in."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(Account).values(list(rows))
+        statement = statement.on_conflict_do_update(
+            index_elements=["account_id"],
+            set_={"registered_at": statement.excluded.registered_at},
+            where=Account.registered_at.is_(None) & statement.excluded.registered_at.is_not(None),
+        )
+        self.session.execute(statement)
+
+    def delete_all(self) -> None:
+        self.session.execute(delete(Account))

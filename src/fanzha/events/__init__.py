@@ -1,0 +1,1 @@
+"""Events: the typed schema of what the platform reports, and the entities inside them."""

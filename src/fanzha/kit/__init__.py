@@ -1,0 +1,1 @@
+"""Domain-free helpers: database, errors, clock, durations and the backend Protocols."""

@@ -1,0 +1,1 @@
+"""Named indicator lists and their fast membership index."""

@@ -1,0 +1,168 @@
+"""The running state of one fanzha process: database, backends, in-memory books and the pipeline.
+
+Built by the app's lifespan and by CLI commands; nothing here is created at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.decisions.journal import DecisionJournal
+from fanzha.decisions.metrics import DecisionMetrics
+from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline, Screener, counter_observations
+from fanzha.decisions.repository import DecisionRepository
+from fanzha.decisions.service import DecisionService
+from fanzha.entities.runtime import AccountBook, LabelBook
+from fanzha.entities.service import LABELS_REVISION
+from fanzha.events.schemas import BUILTIN_EVENT_TYPES
+from fanzha.kit.counters import CounterStore, build_counter_store
+from fanzha.kit.counters.memory import InMemoryCounterStore
+from fanzha.kit.db import create_db_engine, session_factory
+from fanzha.kit.revisions.repository import RevisionRepository
+from fanzha.lists.runtime import ListBook
+from fanzha.rules.runtime import RuleBook
+from fanzha.rules.service import RULES_REVISION
+from fanzha.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def known_event_types(settings: Settings) -> frozenset[str]:
+    return BUILTIN_EVENT_TYPES | frozenset(settings.extra_event_types)
+
+
+@dataclass
+class LiveWorld:
+    """Lists, labels and accounts as the running process knows them."""
+
+    lists: ListBook
+    labels_book: LabelBook
+    accounts: AccountBook
+
+    def in_list(self, list_name: str, value: str, at: float) -> bool:
+        return self.lists.contains(list_name, value, at)
+
+    def labels(self, entity_type: str, value: str, at: float) -> list[str]:
+        return self.labels_book.labels(entity_type, value, at)
+
+    def registered_at(self, account_id: str) -> float | None:
+        return self.accounts.registered_at(account_id)
+
+
+def default_screener() -> Screener | None:
+    """The screening library's signals for rules, or None when it is not installed."""
+    try:
+        from fanzha.screening import screen
+    except ImportError:  # pragma: no cover - screening ships with fanzha
+        return None
+
+    def screener(text: str, kind: str) -> Mapping[str, object]:
+        signals: Mapping[str, object] = screen(text, kind).to_rule_signals()
+        return signals
+
+    return screener
+
+
+class Runtime:
+    """Everything one process needs to decide events and serve the API."""
+
+    def __init__(
+        self, settings: Settings, *, engine: Engine | None = None, counters: CounterStore | None = None
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or create_db_engine(
+            settings.resolved_database_url, synchronous=settings.sqlite_synchronous
+        )
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.known_event_types = known_event_types(settings)
+        self.snapshot_path = settings.data_dir / "counters.snapshot"
+        self.counters: CounterStore = counters or build_counter_store(
+            settings.redis_url, snapshot_path=self.snapshot_path if settings.redis_url is None else None
+        )
+        self.lists = ListBook(self.sessions, settings.data_dir / "lists")
+        self.labels = LabelBook(self.sessions)
+        self.accounts = AccountBook(self.sessions)
+        self.rules = RuleBook(self.sessions, self.known_event_types)
+        self.journal = DecisionJournal(self.sessions, max_batch=settings.journal_max_batch)
+        self.pipeline = DecisionPipeline(
+            settings=settings,
+            rules=self.rules.current,
+            counters=self.counters,
+            world=LiveWorld(self.lists, self.labels, self.accounts),
+            screener=default_screener(),
+        )
+        self.decisions = DecisionService(
+            pipeline=self.pipeline,
+            journal=self.journal,
+            sessions=self.sessions,
+            offload=self.engine.dialect.name != "sqlite" or not isinstance(self.counters, InMemoryCounterStore),
+            on_decision=self._after_decision,
+        )
+        self.metrics = DecisionMetrics()
+        self._refresh_lock = threading.Lock()
+
+    def _after_decision(self, outcome: DecisionOutcome, response: Mapping[str, object]) -> None:
+        event = outcome.event
+        if event.type == "account.registered":
+            self.accounts.remember(event.actor.id, event.occurred_at.timestamp())
+
+    def start(self) -> None:
+        """Load state and start the journal; replay counters the snapshot missed."""
+        self.refresh()
+        self.journal.start()
+        self._replay_counters()
+
+    def stop(self) -> None:
+        self.journal.stop()
+        self.save_snapshots()
+        self.engine.dispose()
+
+    def refresh(self) -> None:
+        """Pick up rules, lists and labels changed by this or another process."""
+        with self._refresh_lock:
+            with self.sessions() as session:
+                revisions = RevisionRepository(session).all()
+            self.rules.refresh(revisions.get(RULES_REVISION, 0))
+            self.lists.refresh(revisions)
+            self.labels.refresh(revisions.get(LABELS_REVISION, 0))
+
+    def save_snapshots(self) -> None:
+        """Persist the in-process counters and list indexes (called periodically and at shutdown)."""
+        if isinstance(self.counters, InMemoryCounterStore):
+            with self.sessions() as session:
+                high_water = DecisionRepository(session).max_seq()
+            self.counters.save(self.snapshot_path, {"journal_seq": high_water})
+        self.lists.save_snapshots()
+
+    def _replay_counters(self) -> None:
+        """Feed the counters every decided event newer than the snapshot, so a crash loses nothing."""
+        if not isinstance(self.counters, InMemoryCounterStore):
+            return
+        since = self.counters.snapshot_meta.get("journal_seq", 0)
+        since = since if isinstance(since, int) else 0
+        rule_set = self.rules.current()
+        replayed = 0
+        with self.sessions() as session:
+            for _seq, data in DecisionRepository(session).events_after(since):
+                if not isinstance(data, dict) or "event_id" not in data:
+                    continue
+                at = float(data.get("occurred_at_epoch", 0.0))
+                observations = counter_observations(
+                    rule_set, data["event_id"], data.get("type", ""), data, at
+                )
+                if observations:
+                    self.counters.apply(observations, [])
+                    replayed += 1
+        if replayed:
+            log.info("replayed %d decided events into the velocity counters", replayed)
+
+
+def data_dir_ready(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,345 @@
+"""Evasion-undoing normalisation with a map back to the original offsets.
+
+Pipeline (domain-requirements D4-NORM-01), each step idempotent:
+
+1. a per-character map, cached: format/zero-width/bidi/variation selectors and combining marks
+   removed, NFKC (full-width and styled Latin, circled digits), lower case, cross-script homoglyphs,
+   火星文 variants, OpenCC traditional-to-simplified, emoji to meaning, decorative symbols dropped;
+2. whitespace collapsed;
+3. parenthesised noise between Hanzi removed (``网(wang)络``, ``市(👖)公安局``);
+4. separators between Hanzi removed (``收.银|行 卡``, emoji interleaving);
+5. radical splits recomposed (``钅艮`` -> ``银``);
+6. runs of Chinese numerals read as digits (``幺叁捌洞洞拐`` -> ``138007``);
+7. leetspeak digits inside Latin words folded (``p4ypal`` -> ``paypal``).
+
+The fast path uses ``str.translate`` and ``re.sub``; the offset map is computed only when a caller
+asks for an original span, by running the same steps with bookkeeping.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from functools import lru_cache
+from itertools import accumulate
+
+import opencc  # type: ignore[import-not-found,unused-ignore]
+from pypinyin import Style, lazy_pinyin
+
+from fanzha.screening import _tables
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_CJK_RE = re.compile(f"[{CJK}]")
+
+_converter_lock = threading.Lock()
+_converter: opencc.OpenCC | None = None
+
+
+def _t2s(ch: str) -> str:
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                _converter = opencc.OpenCC("t2s")
+    out = _converter.convert(ch)
+    return out if isinstance(out, str) else ch
+
+
+def _raw_char(ch: str) -> str:
+    """One step of the character map; :func:`_full_char` iterates it to a fixed point."""
+    if ch in _tables.EMOJI:
+        return _tables.EMOJI[ch]
+    if ch in _tables.DECORATIVE:
+        return ""
+    if ch in _tables.STYLED:
+        return _tables.STYLED[ch]
+    cp = ord(ch)
+    if 0x2FF0 <= cp <= 0x2FFF:  # ideographic description characters (⿰钅艮)
+        return ""
+    cat = unicodedata.category(ch)
+    if cat in ("Cf", "Cs", "Mn", "Me"):
+        return ""
+    if cat in ("Cc", "Zs", "Zl", "Zp"):
+        return " "
+    out = unicodedata.normalize("NFKC", ch).lower()
+    if out != ch:
+        return out
+    if ch in _tables.HOMOGLYPHS:
+        return _tables.HOMOGLYPHS[ch]
+    if ch in _tables.VARIANTS:
+        return _tables.VARIANTS[ch]
+    if cp >= 0x2E80:
+        return _t2s(ch)
+    return ch
+
+
+def _full_char(ch: str) -> str:
+    out = _raw_char(ch)
+    for _ in range(6):
+        nxt = "".join(_raw_char(c) for c in out)
+        if nxt == out:
+            return out
+        out = nxt
+    return out
+
+
+class _CharMap(dict[int, str]):
+    """Translation table for ``str.translate`` that fills itself on first sight of a code point."""
+
+    def __missing__(self, cp: int) -> str:
+        value = _full_char(chr(cp))
+        self[cp] = value
+        return value
+
+
+_CHAR_MAP = _CharMap()
+for _c in range(128):
+    _CHAR_MAP[_c] = _full_char(chr(_c))
+
+_SEP_CLASS = " .|*_\\-/\\\\·・~^`'\"+=#$%&@•…\u2600-\u27bf\U0001f000-\U0001faff"
+_CJK_NUM = "".join(_tables.NUMERALS)
+
+Repl = Callable[[re.Match[str]], str]
+
+
+def _collapse(m: re.Match[str]) -> str:
+    return " "
+
+
+def _delete(m: re.Match[str]) -> str:
+    return ""
+
+
+def _radical(m: re.Match[str]) -> str:
+    return _tables.RADICAL_PAIRS[m.group(0)]
+
+
+def _numerals(m: re.Match[str]) -> str:
+    run = m.group(0)
+    if not any(c in _tables.NUMERALS for c in run):
+        return run
+    # Short runs of plain numerals are words (三三两两, 一五一十); phone-style readings or mixed
+    # digits mark a number.
+    signal = any(c in "幺洞拐" or c.isdigit() for c in run)
+    if not signal and len(run.replace(" ", "").replace("-", "")) < 7:
+        return run
+    return "".join(_tables.NUMERALS.get(c, c) for c in run if c not in " -")
+
+
+_LEET_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _leet(m: re.Match[str]) -> str:
+    token = m.group(0)
+    letters = sum(c.isalpha() for c in token)
+    if letters < 3 or letters == len(token):
+        return token
+    runs = list(_LEET_DIGIT_RUN.finditer(token))
+    for run in runs:
+        a, b = run.span()
+        if b - a > 2 or a == 0 or b == len(token):
+            return token
+        if any(c not in _tables.LEET for c in run.group(0)):
+            return token
+    return "".join(_tables.LEET.get(c, c) for c in token)
+
+
+_STAGES: tuple[tuple[re.Pattern[str], Repl], ...] = (
+    (re.compile(r"  +"), _collapse),
+    (
+        re.compile(f"(?<=[{CJK}])(?: ?[(\\[【〔] ?(?:[a-z]{{1,6}}|[^ a-z0-9{CJK}]{{1,3}}|[{CJK}]) ?[)\\]】〕])+"),
+        _delete,
+    ),
+    (re.compile(f"(?<=[{CJK}])[{_SEP_CLASS}]+(?=[{CJK}])"), _delete),
+    (re.compile("|".join(_tables.RADICAL_PAIRS)), _radical),
+    (re.compile(f"[0-9{_CJK_NUM}](?:[ \\-]?[0-9{_CJK_NUM}]){{4,}}"), _numerals),
+    (re.compile(r"(?<![a-z0-9.@/:_\-])[a-z0-9]+(?![a-z0-9.@/:_\-])"), _leet),
+    (re.compile(r"^ +| +$"), _delete),
+)
+
+
+def normalize_text(text: str) -> str:
+    """Normalise ``text`` (fast path, no offsets). Never raises on any ``str``."""
+    out = text.translate(_CHAR_MAP)
+    for pattern, repl in _STAGES:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def _sub_tracked(
+    pattern: re.Pattern[str], repl: Repl, text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        a, b = m.span()
+        if a == b:
+            continue
+        pieces.append(text[pos:a])
+        new_starts.extend(starts[pos:a])
+        new_ends.extend(ends[pos:a])
+        r = repl(m)
+        if len(r) == b - a:
+            new_starts.extend(starts[a:b])
+            new_ends.extend(ends[a:b])
+        elif r:
+            new_starts.extend([starts[a]] * len(r))
+            new_ends.extend([ends[b - 1]] * len(r))
+        pieces.append(r)
+        pos = b
+    pieces.append(text[pos:])
+    new_starts.extend(starts[pos:])
+    new_ends.extend(ends[pos:])
+    return "".join(pieces), new_starts, new_ends
+
+
+def normalize_tracked(text: str) -> tuple[str, list[int], list[int]]:
+    """Normalise and return, for each output character, its original ``[start, end)`` span."""
+    pieces = [_CHAR_MAP[ord(ch)] for ch in text]
+    out = "".join(pieces)
+    starts: list[int]
+    ends: list[int]
+    if len(out) == len(text) and all(len(p) == 1 for p in pieces):
+        # The common case: every character maps to exactly one character.
+        starts = list(range(len(text)))
+        ends = list(range(1, len(text) + 1))
+    else:
+        starts = []
+        ends = []
+        for i, mapped in enumerate(pieces):
+            if mapped:
+                starts.extend([i] * len(mapped))
+                ends.extend([i + 1] * len(mapped))
+    for pattern, repl in _STAGES:
+        out, starts, ends = _sub_tracked(pattern, repl, out, starts, ends)
+    return out, starts, ends
+
+
+class Normalized:
+    """A normalised text that can map spans back to the original."""
+
+    __slots__ = ("_ends", "_starts", "original", "text")
+
+    def __init__(self, original: str, text: str | None = None) -> None:
+        self.original = original
+        self.text = normalize_text(original) if text is None else text
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised span ``[start, end)`` to the original text."""
+        if self._starts is None or self._ends is None:
+            text, self._starts, self._ends = normalize_tracked(self.original)
+            if text != self.text:  # pragma: no cover - guarded by the property tests
+                raise AssertionError("normalisation fast and tracked paths disagree")
+        if not self._starts or end <= start:
+            return (0, 0)
+        start = max(0, min(start, len(self._starts) - 1))
+        end = max(start + 1, min(end, len(self._ends)))
+        return (self._starts[start], self._ends[end - 1])
+
+
+# --- matching views -------------------------------------------------------------------------------
+
+_COMPACT_DROP = re.compile(f"[^a-z0-9{CJK}]+")
+_COMPACT_KEEP = re.compile(f"[a-z0-9{CJK}]+")
+
+
+@lru_cache(maxsize=65536)
+def pinyin_of(ch: str) -> str:
+    """Toneless pinyin of one Hanzi (domain overrides for polyphones); the character itself otherwise."""
+    if ch in _tables.PINYIN_OVERRIDES:
+        return _tables.PINYIN_OVERRIDES[ch]
+    if not _CJK_RE.match(ch):
+        return ch
+    out = lazy_pinyin(ch, style=Style.NORMAL, errors="default")
+    syllable = out[0] if out else ch
+    return syllable if syllable.isascii() and syllable.isalpha() else ch
+
+
+class _SyllableMap(dict[int, str]):
+    """``str.translate`` table from a Hanzi code point to its toneless syllable, filled lazily."""
+
+    def __missing__(self, cp: int) -> str:
+        value = pinyin_of(chr(cp))
+        self[cp] = value
+        return value
+
+
+class _InitialMap(dict[int, str]):
+    def __missing__(self, cp: int) -> str:
+        value = _SYLLABLES[cp][0]
+        self[cp] = value
+        return value
+
+
+_SYLLABLES = _SyllableMap({ord(c): c for c in "abcdefghijklmnopqrstuvwxyz0123456789"})
+_INITIALS = _InitialMap({ord(c): c for c in "abcdefghijklmnopqrstuvwxyz0123456789"})
+
+
+class Views:
+    """Parallel matching views of a normalised text (D4-NORM-02).
+
+    ``compact`` keeps only ASCII letters, digits and Hanzi; ``pinyin`` spells every Hanzi as its
+    toneless syllable; ``initials`` keeps one letter per Hanzi (so it is aligned with ``compact``).
+    Index maps back to the normalised text are built only when a match needs them.
+    """
+
+    __slots__ = ("_cum", "_runs", "compact", "initials", "normalized", "pinyin")
+
+    def __init__(self, normalized: str) -> None:
+        self.normalized = normalized
+        self.compact = _COMPACT_DROP.sub("", normalized)
+        self.pinyin = self.compact.translate(_SYLLABLES)
+        self.initials = self.compact.translate(_INITIALS)
+        self._runs: tuple[list[int], list[int]] | None = None
+        self._cum: list[int] | None = None
+
+    def compact_to_normalized(self, i: int) -> int:
+        """Index in the normalised text of compact character ``i``."""
+        if self._runs is None:
+            cstarts: list[int] = []
+            nstarts: list[int] = []
+            clen = 0
+            for m in _COMPACT_KEEP.finditer(self.normalized):
+                cstarts.append(clen)
+                nstarts.append(m.start())
+                clen += m.end() - m.start()
+            self._runs = (cstarts, nstarts)
+        cstarts, nstarts = self._runs
+        k = bisect_right(cstarts, i) - 1
+        return nstarts[k] + (i - cstarts[k])
+
+    def _cumulative(self) -> list[int]:
+        if self._cum is None:
+            self._cum = [0, *accumulate(len(_SYLLABLES[ord(c)]) for c in self.compact)]
+        return self._cum
+
+    def pinyin_to_compact(self, start: int, end: int) -> tuple[int, int] | None:
+        """Compact span of the pinyin span ``[start, end)``, or None if it cuts a syllable."""
+        cum = self._cumulative()
+        a = bisect_left(cum, start)
+        b = bisect_left(cum, end)
+        if a >= len(cum) or b >= len(cum) or cum[a] != start or cum[b] != end:
+            return None
+        return a, b
+
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` contains at least one Hanzi."""
+    return _CJK_RE.search(text) is not None
+
+
+def pinyin_key(term: str) -> str:
+    """Full toneless pinyin of a (normalised) term, matching :class:`Views`.pinyin."""
+    return "".join(pinyin_of(c) if c > "\x7f" else c for c in _COMPACT_DROP.sub("", term))
+
+
+def initials_key(term: str) -> str:
+    """Pinyin initials of a (normalised) term, matching :class:`Views`.initials."""
+    return "".join((pinyin_of(c) if c > "\x7f" else c)[0] for c in _COMPACT_DROP.sub("", term))

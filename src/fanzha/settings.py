@@ -1,0 +1,109 @@
+"""The one settings object. Nothing else in fanzha reads the environment.
+
+Every field can be set by an environment variable with the ``FANZHA_`` prefix
+(``FANZHA_DATABASE_URL``, ``FANZHA_REDIS_URL``, ...) or in a ``.env`` file.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where this instance runs; ``production`` refuses unsafe defaults."""
+
+    development = "development"
+    testing = "testing"
+    production = "production"
+
+
+class FailurePolicy(StrEnum):
+    """What a decision answers when a dependency (Redis, a model) is slow or down."""
+
+    fail_open = "fail_open"
+    fail_closed = "fail_closed"
+
+
+class Settings(BaseSettings):
+    """fanzha's configuration, typed and validated once at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="FANZHA_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: a SQLite file fanzha.db inside data_dir.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="When set, velocity counters live in Redis instead of in process."
+    )
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    rules_path: Path | None = Field(
+        default=None, description="Rule pack loaded by `fanzha init` when no rule set is active yet."
+    )
+    max_event_bytes: Annotated[int, Field(ge=256)] = 64 * 1024
+    max_request_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    extra_event_types: list[str] = Field(
+        default_factory=list,
+        description="Event types accepted besides the built-in ones (JSON list or comma-separated).",
+    )
+    decision_budget_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="Latency budget per event type in ms (JSON object); the default budget is 50 ms.",
+    )
+    default_budget_ms: Annotated[float, Field(gt=0)] = 50.0
+    failure_policy: dict[str, FailurePolicy] = Field(
+        default_factory=dict,
+        description="fail_open or fail_closed per event type (JSON object); default fail_open.",
+    )
+    counter_snapshot_seconds: Annotated[float, Field(gt=0)] = 30.0
+    journal_max_batch: Annotated[int, Field(ge=1)] = 512
+    sqlite_synchronous: str = Field(
+        default="NORMAL", description="SQLite PRAGMA synchronous (NORMAL survives a process crash)."
+    )
+    log_level: str = "info"
+
+    @field_validator("extra_event_types", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _check_synchronous(cls, value: str) -> str:
+        allowed = {"OFF", "NORMAL", "FULL", "EXTRA"}
+        if value.upper() not in allowed:
+            raise ValueError(f"must be one of {sorted(allowed)}")
+        return value.upper()
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``sqlite:///<data_dir>/fanzha.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'fanzha.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def budget_ms(self, event_type: str) -> float:
+        return self.decision_budget_ms.get(event_type, self.default_budget_ms)
+
+    def policy(self, event_type: str) -> FailurePolicy:
+        return self.failure_policy.get(event_type, FailurePolicy.fail_open)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (used by the CLI and tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
