@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from events import make_events  # noqa: E402
-from loadgen import LoadResult, build_request, closed_loop, cycle, open_loop  # noqa: E402
+from events import make_events
+from loadgen import LoadResult, build_request, closed_loop, open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -63,17 +65,23 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def requests_for(events: list[dict[str, Any]], port: int, key: str | None) -> list[bytes]:
+def requests_for(events: list[dict[str, Any]], port: int, key: str | None) -> Iterator[bytes]:
+    """Requests for the events, cycling forever with fresh event ids on every pass (no duplicates)."""
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    return [build_request("127.0.0.1", port, "/v1/decisions", orjson.dumps(e), headers) for e in events]
+    bodies = [orjson.dumps(e) for e in events]
+    first_id = b'"event_id":"'
+    for generation in itertools.count():
+        prefix = first_id + f"g{generation}-".encode()
+        for body in bodies:
+            yield build_request("127.0.0.1", port, "/v1/decisions", body.replace(first_id, prefix, 1), headers)
 
 
 def measure_server(
-    pid: int, port: int, requests: list[bytes], *, duration: float, connections: int, rate_fraction: float
+    pid: int, port: int, requests: Iterator[bytes], *, duration: float, connections: int, rate_fraction: float
 ) -> dict[str, Any]:
-    stream = iter(requests)
+    stream = requests
     asyncio.run(closed_loop("127.0.0.1", port, stream, connections=connections, duration=2.0))  # warm up
     cpu_before = cpu_seconds(pid)
     closed: LoadResult = asyncio.run(closed_loop("127.0.0.1", port, stream, connections=connections, duration=duration))
@@ -111,7 +119,10 @@ def run_fanzha(events: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
     data_dir = Path(tempfile.mkdtemp(prefix="fanzha-bench-"))
     env = {**os.environ, "FANZHA_DATA_DIR": str(data_dir), "FANZHA_LOG_LEVEL": "warning"}
     server = subprocess.Popen(
-        [str(BIN / "fanzha"), "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [str(BIN / "fanzha"), "serve", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         wait_healthy(args.port)
@@ -193,13 +204,15 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=18765)
-    parser.add_argument("--events", type=int, default=120_000)
+    parser.add_argument("--events", type=int, default=40_000)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     events = make_events(args.events)
-    report: dict[str, Any] = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()}}
+    report: dict[str, Any] = {
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()}
+    }
     if not args.skip_http:
         report["http_fanzha"] = run_fanzha(events, args)
         report["http_bare_starlette"] = run_bare(events, args)

@@ -68,6 +68,9 @@ def make_events(count: int, *, seed: int = 7, start: datetime | None = None) -> 
         else:
             base["type"] = "payment.created"
             base["counterparty"] = {"id": f"acct-{rng.randrange(10_000)}"}
-            base["attributes"] = {"amount": rng.randint(1, 20_000), "payee_account": f"6222{rng.randrange(10**12):012d}"}
+            base["attributes"] = {
+                "amount": rng.randint(1, 20_000),
+                "payee_account": f"6222{rng.randrange(10**12):012d}",
+            }
         events.append(base)
     return events

@@ -16,6 +16,7 @@ Memory is read from ``/proc/self/status`` (VmRSS, RssAnon, RssFile, VmHWM).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import os
 import pickle
@@ -23,6 +24,7 @@ import platform
 import random
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -64,8 +66,11 @@ def proc_status() -> dict[str, int]:
     return figures
 
 
-def rss() -> int:
+def rss(*, trim: bool = True) -> int:
+    """VmRSS after a garbage collection and, unless ``trim`` is false, a malloc_trim(0)."""
     gc.collect()
+    if trim:
+        malloc_trim()
     return proc_status()["VmRSS"]
 
 
@@ -76,6 +81,16 @@ def reset_peak() -> bool:
             clear_refs.write("5")
     except OSError:
         return False
+    return True
+
+
+def malloc_trim() -> bool:
+    """Ask glibc to return freed heap memory, so RSS shows what is live rather than what is cached."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    libc.malloc_trim(0)
     return True
 
 
@@ -171,6 +186,7 @@ def main() -> None:
 
     machine = f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}"
     note("machine", machine)
+    note("load average at start (1 min, other jobs)", f"{os.getloadavg()[0]:.2f}")
     overhead = timer_overhead_us()
     note("perf_counter_ns pair overhead", f"{overhead:.3f} µs")
 
@@ -178,8 +194,9 @@ def main() -> None:
     start = time.perf_counter()
     values = [value(i) for i in range(entries)]
     note("make the value strings", f"{time.perf_counter() - start:.2f} s")
-    strings_bytes = rss() - base
-    note("RSS of the strings and their list", mib(strings_bytes))
+    with_list = rss() - base
+    note("RSS of the strings and their list", mib(with_list))
+    strings_bytes = with_list - sys.getsizeof(values)
 
     start = time.perf_counter()
     for i, _ in enumerate(values):
@@ -196,6 +213,7 @@ def main() -> None:
     note("index build (incl. iteration)", f"{build_s:.2f} s")
     note("index size (len)", f"{len(index):,}")
     note("index arrays (nbytes)", f"{mib(index.nbytes)} ({index.nbytes / len(index):.1f} B/entry)")
+    note("index RSS growth after build, untrimmed", mib(rss(trim=False) - before_build))
     figures_raw["index_rss"] = rss() - before_build
     note("index RSS growth after build", mib(figures_raw["index_rss"]))
     note("index peak RSS growth during build", "n/a" if peak is None else mib(peak))
@@ -228,7 +246,7 @@ def main() -> None:
         miss = time_calls(probe_of(loaded), misses, [False] * len(misses))
         status = proc_status()
         note("loaded index: RSS growth after lookups", mib(rss() - before_load))
-        note("  of which file-backed (RssFile)", mib(status["RssFile"]))
+        note("process RssFile (file-backed, libraries too)", mib(status["RssFile"]))
         note(
             "loaded index: lookup mean / p50 / p99",
             f"{timed.mean_us:.2f} / {timed.p50_us:.2f} / {timed.p99_us:.2f} µs",
@@ -252,7 +270,7 @@ def main() -> None:
     note("set: build from the existing strings", f"{set_build_s:.2f} s")
     note("set: RSS growth (hash table only)", mib(set_table))
     figures_raw["set_rss"] = set_table + strings_bytes
-    note("set: table + strings", f"{mib(set_table + strings_bytes)} (strings and their list)")
+    note("set: table + strings", f"{mib(set_table + strings_bytes)} (strings without the list)")
     set_timed = time_calls(baseline.__contains__, queries, expected)
     note(
         "set: lookup mean / p50 / p99",
@@ -278,16 +296,23 @@ def main() -> None:
     set_memory = float(figures_raw["set_rss"])
     note("set memory / index memory", f"{set_memory / index_memory:.1f}x")
     note("index lookup / set lookup (mean)", f"{timed.mean_us / set_timed.mean_us:.1f}x")
+    note("load average at end (1 min)", f"{os.getloadavg()[0]:.2f}")
     note("whole benchmark run", f"{time.perf_counter() - run_start:.0f} s")
     if peak_known:
         note("peak RSS of the run (VmHWM)", mib(proc_status()["VmHWM"]))
 
+    verdict = (
+        f"For {entries:,} entries: built in {build_s:.1f} s, loaded in {load_s * 1e3:.0f} ms, "
+        f"{mib(index_memory)} of index memory against {mib(set_memory)} for a set of the strings; "
+        f"a lookup takes {timed.p50_us:.1f} µs at the median and {timed.p99_us:.1f} µs at p99."
+    )
+    print(verdict)
     if not args.no_doc:
-        write_section(render(figures, entries, lookups))
+        write_section(render(figures, entries, lookups, verdict))
         print(f"wrote the {SECTION!r} section of {DOC}")
 
 
-def render(figures: dict[str, str], entries: int, lookups: int) -> str:
+def render(figures: dict[str, str], entries: int, lookups: int, verdict: str) -> str:
     rows = "\n".join(f"| {key} | {text} |" for key, text in figures.items() if key != "machine")
     return f"""{SECTION}
 
@@ -299,12 +324,19 @@ expiring; {lookups:,} lookups against the index saved and memory-mapped back, ha
 random order, each query a freshly formatted string timed on its own with `perf_counter_ns` (the timer
 pair's own overhead is listed and included). A lookup is `MembershipIndex.contains(value, at)`: BLAKE2b of
 the value, overlay check, bucket table, bisect, expiry check. The baseline is `set(values)` over the same
-strings with the same queries; it holds no expiry times. "RSS growth" is the change in VmRSS around a step;
-the strings' own memory is measured once, when they are made, since both structures need them as input.
+strings with the same queries; it holds no expiry times. "RSS growth" is the change in VmRSS around a step,
+each reading taken after `gc.collect()` and glibc's `malloc_trim(0)` (the "untrimmed" line shows what the
+allocator keeps cached from the build's temporaries until then); the strings' own memory is measured once,
+when they are made, and counted with the set, which must keep them.
+
+{verdict}
 
 | figure | value |
 | --- | --- |
 {rows}
+
+Other jobs shared the two cores while this ran (see the load averages), so the means and p99s include
+their preemptions; the medians are the steadier figures.
 
 The index keeps 8 bytes of hash per entry, 8 more for expiry while any entry expires, and a bucket table
 of at most 1 byte per entry; the set keeps every string. The set's probe is cheaper (no BLAKE2b, no

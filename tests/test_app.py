@@ -34,7 +34,12 @@ class TestAccess:
         metrics = make_key(Role.metrics)
         client.post(
             "/v1/decisions",
-            json={"event_id": "m1", "type": "message.sent", "occurred_at": "2026-01-01T00:00:00Z", "actor": {"id": "a"}},
+            json={
+                "event_id": "m1",
+                "type": "message.sent",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "actor": {"id": "a"},
+            },
             headers=auth(api_client),
         )
         body = client.get("/metrics", headers=auth(metrics)).text
@@ -55,7 +60,9 @@ class TestAccess:
 
 class TestApiKeys:
     def test_admin_creates_and_revokes_keys(self, client: TestClient, admin_key: str) -> None:
-        created = client.post("/v1/apikeys", json={"name": "shop backend", "role": "api_client"}, headers=auth(admin_key))
+        created = client.post(
+            "/v1/apikeys", json={"name": "shop backend", "role": "api_client"}, headers=auth(admin_key)
+        )
         assert created.status_code == 201
         secret = created.json()["secret"]
         assert client.post("/v1/decisions", json={}, headers=auth(secret)).status_code == 422

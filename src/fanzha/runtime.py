@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.decisions.journal import DecisionJournal
 from fanzha.decisions.metrics import DecisionMetrics
 from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline, Screener, counter_observations
-from fanzha.decisions.repository import DecisionRepository
+from fanzha.decisions.repository import DecisionRepository, StoredAnswerLookup
+from fanzha.decisions.seen import SeenEvents
 from fanzha.decisions.service import DecisionService
+from fanzha.entities.repository import RegistrationLookup
 from fanzha.entities.runtime import AccountBook, LabelBook
 from fanzha.entities.service import LABELS_REVISION
 from fanzha.events.schemas import BUILTIN_EVENT_TYPES
@@ -88,8 +89,10 @@ class Runtime:
         )
         self.lists = ListBook(self.sessions, settings.data_dir / "lists")
         self.labels = LabelBook(self.sessions)
-        self.accounts = AccountBook(self.sessions)
+        self.accounts = AccountBook(RegistrationLookup(self.engine))
         self.rules = RuleBook(self.sessions, self.known_event_types)
+        self.seen_path = settings.data_dir / "seen-events.bloom"
+        seen, self._seen_since = self._load_seen()
         self.journal = DecisionJournal(self.sessions, max_batch=settings.journal_max_batch)
         self.pipeline = DecisionPipeline(
             settings=settings,
@@ -102,6 +105,8 @@ class Runtime:
             pipeline=self.pipeline,
             journal=self.journal,
             sessions=self.sessions,
+            lookup=StoredAnswerLookup(self.engine),
+            seen=seen,
             offload=self.engine.dialect.name != "sqlite" or not isinstance(self.counters, InMemoryCounterStore),
             on_decision=self._after_decision,
         )
@@ -117,10 +122,11 @@ class Runtime:
         """Load state and start the journal; replay counters the snapshot missed."""
         self.refresh()
         self.journal.start()
-        self._replay_counters()
+        self._replay(self._seen_since)
 
     def stop(self) -> None:
         self.journal.stop()
+        self.decisions.close()
         self.save_snapshots()
         self.engine.dispose()
 
@@ -134,35 +140,43 @@ class Runtime:
             self.labels.refresh(revisions.get(LABELS_REVISION, 0))
 
     def save_snapshots(self) -> None:
-        """Persist the in-process counters and list indexes (called periodically and at shutdown)."""
+        """Persist in-process state: counters, the seen-events filter, list indexes (periodically and at stop)."""
+        with self.sessions() as session:
+            high_water = DecisionRepository(session).max_seq()
         if isinstance(self.counters, InMemoryCounterStore):
-            with self.sessions() as session:
-                high_water = DecisionRepository(session).max_seq()
             self.counters.save(self.snapshot_path, {"journal_seq": high_water})
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.decisions.seen.save(self.seen_path, journal_seq=high_water)
         self.lists.save_snapshots()
 
-    def _replay_counters(self) -> None:
-        """Feed the counters every decided event newer than the snapshot, so a crash loses nothing."""
-        if not isinstance(self.counters, InMemoryCounterStore):
-            return
-        since = self.counters.snapshot_meta.get("journal_seq", 0)
-        since = since if isinstance(since, int) else 0
+    def _load_seen(self) -> tuple[SeenEvents, int]:
+        try:
+            return SeenEvents.load(self.seen_path)
+        except (OSError, ValueError):
+            return SeenEvents(), 0
+
+    def _replay(self, seen_since: int) -> None:
+        """Bring the counters and the seen-events filter up to date with every decision committed
+        after their snapshots, so a crash loses nothing (recording is idempotent per event id)."""
+        counters_since: int | None = None
+        if isinstance(self.counters, InMemoryCounterStore):
+            value = self.counters.snapshot_meta.get("journal_seq", 0)
+            counters_since = value if isinstance(value, int) else 0
+        since = seen_since if counters_since is None else min(seen_since, counters_since)
         rule_set = self.rules.current()
         replayed = 0
         with self.sessions() as session:
-            for _seq, data in DecisionRepository(session).events_after(since):
+            for seq, data in DecisionRepository(session).events_after(since):
                 if not isinstance(data, dict) or "event_id" not in data:
                     continue
+                if seq > seen_since:
+                    self.decisions.seen.add(data["event_id"])
+                if counters_since is None or seq <= counters_since:
+                    continue
                 at = float(data.get("occurred_at_epoch", 0.0))
-                observations = counter_observations(
-                    rule_set, data["event_id"], data.get("type", ""), data, at
-                )
+                observations = counter_observations(rule_set, data["event_id"], data.get("type", ""), data, at)
                 if observations:
                     self.counters.apply(observations, [])
                     replayed += 1
         if replayed:
             log.info("replayed %d decided events into the velocity counters", replayed)
-
-
-def data_dir_ready(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)

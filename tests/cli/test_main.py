@@ -60,7 +60,9 @@ class TestRules:
 
     def test_validate_reports_file_line_column(self, tmp_path: Path, data_dir: Path) -> None:
         pack = tmp_path / "broken.yaml"
-        pack.write_text("pack: x\nrules:\n  - id: r\n    description: d\n    condition: 'event.type ==== 1'\n    outcome: block\n")
+        pack.write_text(
+            "pack: x\nrules:\n  - id: r\n    description: d\n    condition: 'event.type ==== 1'\n    outcome: block\n"
+        )
         code, _out, err = invoke("rules", "validate", str(pack), "--data-dir", str(data_dir))
         assert code == 2
         assert f"{pack}:5:" in err
@@ -76,7 +78,7 @@ class TestRules:
 class TestLists:
     def test_import_then_export(self, tmp_path: Path, data_dir: Path) -> None:
         csv_file = tmp_path / "phones.csv"
-        csv_file.write_text("value,reason,expires_at\n13800138000,report 1,\n+86 139 0000 0000,=HYPERLINK(\"x\"),\n")
+        csv_file.write_text('value,reason,expires_at\n13800138000,report 1,\n+86 139 0000 0000,=HYPERLINK("x"),\n')
         code, _out, err = invoke("lists", "import", "blocked_phones", str(csv_file), "--data-dir", str(data_dir))
         assert code == 0, err
         out_file = tmp_path / "out.csv"

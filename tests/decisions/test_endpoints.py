@@ -105,7 +105,11 @@ class TestDefaultRulePack:
         assert decisions == ["allow"] * 5 + ["review"]
 
     def test_new_account_listing_with_contact_goes_to_review(self, client: TestClient, admin_key: str) -> None:
-        decide(client, admin_key, event("r-1", "account.registered", actor="seller-1", occurred_at="2026-06-01T07:00:00+00:00"))
+        decide(
+            client,
+            admin_key,
+            event("r-1", "account.registered", actor="seller-1", occurred_at="2026-06-01T07:00:00+00:00"),
+        )
         listing = {"title": "二手手机", "text": "全新未拆封，有意加微信 abc12345 详谈", "price": 500}
         body = decide(client, admin_key, event("l-1", "listing.published", actor="seller-1", content=listing))
         assert body["decision"] == "review"
@@ -122,6 +126,13 @@ class TestDefaultRulePack:
         body = decide(client, admin_key, event("p-1", "payment.created", counterparty={"id": "mule-1"}))
         assert body["decision"] == "review"
         assert "warn_payer" in body["actions"]
+
+    def test_blocklisted_domain_in_message_text_is_blocked(self, client: TestClient, admin_key: str) -> None:
+        client.post("/v1/lists/blocked_domains/entries", json={"value": "evil-refund.top"}, headers=auth(admin_key))
+        text = "您的订单异常，请点击 https://pay.evil-refund.top/claim?id=9 办理退款"
+        body = decide(client, admin_key, event("u-1", counterparty={"id": "v"}, content={"text": text}))
+        assert body["decision"] == "block"
+        assert [reason["rule"] for reason in body["reasons"]] == ["blocklisted_domain"]
 
     def test_allowlist_short_circuits_a_block(self, client: TestClient, admin_key: str) -> None:
         for list_name in ("allowed_accounts", "blocked_accounts"):

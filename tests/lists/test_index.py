@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fanzha.lists import index as index_module
 from fanzha.lists.index import IndexFileError, MembershipIndex
 
 FAR_FUTURE = 4_000_000_000.0
@@ -189,7 +188,7 @@ def test_a_failed_save_leaves_the_old_file_intact(tmp_path: Path, monkeypatch: p
         raise OSError("disk full")
 
     # fsync runs after every byte is written and before the rename: the latest point a write can fail.
-    monkeypatch.setattr(index_module.os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
         MembershipIndex.build([(f"new{i}", None) for i in range(1000)]).save(path)
     monkeypatch.undo()
@@ -321,8 +320,8 @@ def test_the_index_agrees_with_a_dict_model(
 ) -> None:
     index = MembershipIndex.build(initial, overlay_limit=overlay_limit)
     model: dict[str, int] = {}
-    for value, expires_at in initial:
-        stored = _stored(expires_at)
+    for value, given_expiry in initial:
+        stored = _stored(given_expiry)
         previous = model.get(value)
         model[value] = 0 if previous == 0 or stored == 0 else max(stored, previous or 0)
     with tempfile.TemporaryDirectory() as directory:

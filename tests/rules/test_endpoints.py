@@ -32,7 +32,9 @@ class TestPushRules:
     def test_push_activates_without_restart(self, client: TestClient, admin_key: str) -> None:
         before = client.get("/v1/rules", headers=auth(admin_key)).json()
         assert before["name"] == "default"
-        pushed = client.post("/v1/rules", json={"source": SHADOW_PACK, "filename": "trial.yaml"}, headers=auth(admin_key))
+        pushed = client.post(
+            "/v1/rules", json={"source": SHADOW_PACK, "filename": "trial.yaml"}, headers=auth(admin_key)
+        )
         assert pushed.status_code == 201, pushed.text
         version = pushed.json()["version"]
         assert version != before["version"]
@@ -63,7 +65,9 @@ class TestPushRules:
         )
         assert pushed.status_code == 201, pushed.text
 
-    def test_invalid_pack_points_to_line_and_column_and_changes_nothing(self, client: TestClient, admin_key: str) -> None:
+    def test_invalid_pack_points_to_line_and_column_and_changes_nothing(
+        self, client: TestClient, admin_key: str
+    ) -> None:
         before = client.get("/v1/rules", headers=auth(admin_key)).json()["version"]
         broken = SHADOW_PACK.replace("event.attributes.amount > 10000", "event.attributes.amount >> 10000")
         response = client.post("/v1/rules", json={"source": broken, "filename": "trial.yaml"}, headers=auth(admin_key))

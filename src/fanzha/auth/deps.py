@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,16 +16,17 @@ def _authenticator(request: Request) -> Authenticator:
     return authenticator
 
 
-class Authorize:
-    """Require a valid API key whose role grants ``permission``."""
+def Authorize(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency requiring a valid API key whose role grants ``permission``."""
 
-    def __init__(self, permission: Permission) -> None:
-        self.permission = permission
-
-    def __call__(self, request: Request) -> Principal:
+    # A plain async function on purpose: FastAPI runs sync dependencies in a worker thread (a
+    # costly hop per request) and re-inspects callable instances on every call.
+    async def authorize(request: Request) -> Principal:
         principal = _authenticator(request).authenticate(request.headers.get("authorization"))
-        principal.require(self.permission)
+        principal.require(permission)
         return principal
+
+    return authorize
 
 
 DecisionsWrite = Annotated[Principal, Depends(Authorize(Permission.decisions_write))]

@@ -15,7 +15,7 @@ from fanzha.kit.errors import FanzhaError, InvalidInput
 from fanzha.rules.errors import RulePackError
 from fanzha.settings import Settings, load_settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[
     Path | None,

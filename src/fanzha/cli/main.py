@@ -101,9 +101,7 @@ def serve(
         overrides["port"] = port
     settings = settings_for(data_dir, **overrides)
     _init(settings, quiet=True)
-    console.print(
-        f"serving on http://{settings.host}:{settings.port}  (data in {settings.data_dir.resolve()})"
-    )
+    console.print(f"serving on http://{settings.host}:{settings.port}  (data in {settings.data_dir.resolve()})")
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -128,9 +126,7 @@ def apikey_create(
         from fanzha.kit.db import session_factory
 
         with transaction(session_factory(engine)) as session:
-            key, secret = auth_service.create_key(
-                session, name=name, role=auth_service.parse_role(role), actor="cli"
-            )
+            key, secret = auth_service.create_key(session, name=name, role=auth_service.parse_role(role), actor="cli")
             key_id = key.id
     finally:
         engine.dispose()
@@ -140,25 +136,19 @@ def apikey_create(
 
 @rules_app.command("validate")
 @reports_errors
-def rules_validate(
-    file: Annotated[Path, typer.Argument(help="Rule pack YAML.")], data_dir: DataDir = None
-) -> None:
+def rules_validate(file: Annotated[Path, typer.Argument(help="Rule pack YAML.")], data_dir: DataDir = None) -> None:
     """Check a rule pack; errors are shown with file:line:column (exit code 2)."""
     from fanzha.rules.engine import compile_rule_pack
     from fanzha.runtime import known_event_types
 
     text = _read_text(file)
-    compiled = compile_rule_pack(
-        text, filename=str(file), known_event_types=known_event_types(settings_for(data_dir))
-    )
+    compiled = compile_rule_pack(text, filename=str(file), known_event_types=known_event_types(settings_for(data_dir)))
     console.print(f"[green]valid[/green]: {compiled.name} {compiled.version} ({len(compiled.rules)} rules)")
 
 
 @rules_app.command("push")
 @reports_errors
-def rules_push(
-    file: Annotated[Path, typer.Argument(help="Rule pack YAML.")], data_dir: DataDir = None
-) -> None:
+def rules_push(file: Annotated[Path, typer.Argument(help="Rule pack YAML.")], data_dir: DataDir = None) -> None:
     """Validate a rule pack and make it the active rule set (a running server picks it up within seconds)."""
     from fanzha.kit.db import session_factory
     from fanzha.rules import service as rules_service
@@ -186,12 +176,8 @@ def rules_push(
 @rules_app.command("test")
 @reports_errors
 def rules_test(
-    pack: Annotated[
-        Path | None, typer.Argument(help="Rule pack YAML (default: the shipped default pack).")
-    ] = None,
-    fixtures: Annotated[
-        Path | None, typer.Option(help="Fixture file (default: PACK.fixtures.yaml beside it).")
-    ] = None,
+    pack: Annotated[Path | None, typer.Argument(help="Rule pack YAML (default: the shipped default pack).")] = None,
+    fixtures: Annotated[Path | None, typer.Option(help="Fixture file (default: PACK.fixtures.yaml beside it).")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Run the fixture events written beside a rule pack and report which cases pass."""
@@ -202,14 +188,10 @@ def rules_test(
 
     settings = settings_for(data_dir)
     pack = pack or default_pack_path()
-    fixtures = fixtures or pack.with_name(
-        pack.name.removesuffix(".yaml").removesuffix(".yml") + ".fixtures.yaml"
-    )
+    fixtures = fixtures or pack.with_name(pack.name.removesuffix(".yaml").removesuffix(".yml") + ".fixtures.yaml")
     if not fixtures.exists():
         raise fail(f"no fixture file {fixtures}")
-    rule_set = compile_rule_pack(
-        _read_text(pack), filename=str(pack), known_event_types=known_event_types(settings)
-    )
+    rule_set = compile_rule_pack(_read_text(pack), filename=str(pack), known_event_types=known_event_types(settings))
     cases = load_fixtures(_read_text(fixtures), filename=str(fixtures))
     kinds = {name: kind for name, (kind, _d) in lists_service.DEFAULT_LISTS.items()}
     failed = 0
@@ -240,9 +222,7 @@ def rules_test(
 def lists_import(
     name: Annotated[str, typer.Argument(help="List name, e.g. blocked_phones.")],
     file: Annotated[Path, typer.Argument(help="CSV with a header: value[,reason,source,expires_at].")],
-    kind: Annotated[
-        ListKind | None, typer.Option(help="Create the list with this kind if it does not exist.")
-    ] = None,
+    kind: Annotated[ListKind | None, typer.Option(help="Create the list with this kind if it does not exist.")] = None,
     source: Annotated[str, typer.Option(help="Source recorded for rows without one.")] = "import",
     data_dir: DataDir = None,
 ) -> None:
@@ -286,9 +266,7 @@ def lists_import(
 @reports_errors
 def lists_export(
     name: Annotated[str, typer.Argument(help="List name.")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="CSV file (default: standard output).")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="CSV file (default: standard output).")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Export a list as CSV (value, reason, source, expires_at)."""
@@ -308,12 +286,8 @@ def lists_export(
 @reports_errors
 def decide(
     file: Annotated[Path, typer.Argument(help="Events as JSON lines ('-' for standard input).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Decisions as JSON lines (default: stdout).")
-    ] = None,
-    rules: Annotated[
-        Path | None, typer.Option(help="Decide with this pack instead of the active rule set.")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Decisions as JSON lines (default: stdout).")] = None,
+    rules: Annotated[Path | None, typer.Option(help="Decide with this pack instead of the active rule set.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Replay events in process (fresh velocity counters, the data folder's lists and labels) and
@@ -377,17 +351,10 @@ def _open_out(path: Path | None) -> Iterator[TextIO]:
             yield stream
 
 
-def _register_optional_commands() -> None:
-    try:
-        from fanzha.cli.screen import screen_command
-    except ImportError:
-        return
-    app.command("screen")(screen_command)
-    try:
-        from fanzha.cli.screen import eval_command
-    except ImportError:
-        return
-    app.command("eval")(eval_command)
+def _register_screening_commands() -> None:
+    from fanzha.cli.screen import screen_command
+
+    app.command("screen", help="Screen texts (JSON lines with a 'text' field) for fraud.")(screen_command)
 
 
-_register_optional_commands()
+_register_screening_commands()

@@ -6,9 +6,12 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.routing import Route
 
-from fanzha.auth.deps import DecisionsRead, DecisionsWrite
+from fanzha.auth.deps import Authorize, DecisionsRead, DecisionsWrite
+from fanzha.auth.roles import Permission
 from fanzha.decisions.schemas import Accepted, Decision, DecisionRecordOut
+from fanzha.events.entities import entity_to_dict, extract_entities
 from fanzha.events.schemas import Event
 from fanzha.kit.errors import InvalidInput
 from fanzha.kit.web import json_response, parse_body, runtime_of, unit_of_work
@@ -34,20 +37,38 @@ def _read_event(request: Request, body: bytes) -> Event:
     return event
 
 
-@router.post(
-    "/v1/decisions", response_model=Decision, openapi_extra=_EVENT_BODY, summary="Decide on an event"
-)
+@router.post("/v1/decisions", response_model=Decision, openapi_extra=_EVENT_BODY, summary="Decide on an event")
 async def decide(request: Request, principal: DecisionsWrite) -> Response:
     """Evaluate one event synchronously and answer once the decision is durable.
 
     Sending the same ``event_id`` again returns the stored answer without evaluating again.
     """
-    started = time.perf_counter()
+    return await _decide(request, time.perf_counter())
+
+
+async def _decide(request: Request, started: float) -> Response:
     event = _read_event(request, await request.body())
     runtime = runtime_of(request)
     response = await runtime.decisions.decide(event, started=started)
     runtime.metrics.observe_decision(event.type, response)
     return json_response(response)
+
+
+_authorize_decisions = Authorize(Permission.decisions_write)
+
+
+async def decide_fast(request: Request) -> Response:
+    """``POST /v1/decisions`` as a plain Starlette route, placed ahead of the documented one.
+
+    FastAPI's dependency solving costs a noticeable share of this, the hottest request; this
+    route does the same work with the same checks in the same order.
+    """
+    started = time.perf_counter()
+    await _authorize_decisions(request)
+    return await _decide(request, started)
+
+
+fast_routes = [Route("/v1/decisions", decide_fast, methods=["POST"])]
 
 
 @router.post(
@@ -70,4 +91,8 @@ def get(event_id: str, request: Request, principal: DecisionsRead) -> DecisionRe
     runtime = runtime_of(request)
     with unit_of_work(request) as session:
         record = runtime.decisions.get_record(session, event_id=event_id)
-        return DecisionRecordOut.model_validate(record, from_attributes=True)
+        out = DecisionRecordOut.model_validate(record, from_attributes=True)
+    # Entities are derived from the stored event rather than stored twice.
+    event = Event.model_validate({k: v for k, v in out.record["event"].items() if k != "occurred_at_epoch"})
+    out.record["entities"] = [entity_to_dict(ref) for ref in extract_entities(event)]
+    return out

@@ -8,6 +8,8 @@ already stored (a retry that raced the first attempt) resolves to the stored ans
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -34,9 +36,24 @@ class JournalItem:
     inbox: dict[str, Any] | None = None
     inbox_done: bool = False
     future: Future[dict[str, Any] | None] = field(default_factory=Future)
+    # Set for callers on an event loop: results are handed back one batch per loop wake-up,
+    # instead of one cross-thread wake-up per request.
+    loop: asyncio.AbstractEventLoop | None = None
+    waiter: asyncio.Future[dict[str, Any] | None] | None = None
 
 
 _STOP = object()
+
+
+def _settle(items: list[tuple[JournalItem, dict[str, Any] | None, BaseException | None]]) -> None:
+    for item, result, error in items:
+        waiter = item.waiter
+        if waiter is None or waiter.done():
+            continue
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(result)
 
 
 class DecisionJournal:
@@ -69,6 +86,13 @@ class DecisionJournal:
         self._queue.put(item)
         return item.future
 
+    def submit_async(self, item: JournalItem) -> asyncio.Future[dict[str, Any] | None]:
+        """:meth:`submit` for a caller on the running event loop; await the returned future."""
+        item.loop = asyncio.get_running_loop()
+        item.waiter = item.loop.create_future()
+        self.submit(item)
+        return item.waiter
+
     def _run(self) -> None:
         while True:
             first = self._queue.get()
@@ -90,29 +114,38 @@ class DecisionJournal:
                 return
 
     def _write(self, batch: list[JournalItem]) -> None:
+        outcomes: list[tuple[JournalItem, dict[str, Any] | None, BaseException | None]] = []
         try:
             duplicates = self._commit(batch)
+            outcomes = [(item, duplicates.get(item.event_id), None) for item in batch]
+            self.batches += 1
+            self.items += len(batch)
         except IntegrityError:
             # Rare: a duplicate slipped past the pre-check. Write one by one to isolate it.
-            duplicates = {}
             for item in batch:
                 try:
-                    duplicates.update(self._commit([item]))
+                    outcomes.append((item, self._commit([item]).get(item.event_id), None))
                 except Exception as error:  # surfaced to the waiting request
-                    item.future.set_exception(error)
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_result(duplicates.get(item.event_id))
-            return
+                    outcomes.append((item, None, error))
         except Exception as error:
             log.exception("decision journal commit failed")
-            for item in batch:
+            outcomes = [(item, None, error) for item in batch]
+        self._resolve(outcomes)
+
+    @staticmethod
+    def _resolve(outcomes: list[tuple[JournalItem, dict[str, Any] | None, BaseException | None]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[JournalItem, dict[str, Any] | None, BaseException | None]]]
+        by_loop = {}
+        for item, result, error in outcomes:
+            if item.loop is not None and item.waiter is not None:
+                by_loop.setdefault(item.loop, []).append((item, result, error))
+            elif error is not None:
                 item.future.set_exception(error)
-            return
-        self.batches += 1
-        self.items += len(batch)
-        for item in batch:
-            item.future.set_result(duplicates.get(item.event_id))
+            else:
+                item.future.set_result(result)
+        for loop, items in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+                loop.call_soon_threadsafe(_settle, items)
 
     def _commit(self, batch: list[JournalItem]) -> dict[str, dict[str, Any]]:
         """Write the batch in one transaction; return the stored answers of duplicates."""
@@ -133,9 +166,7 @@ class DecisionJournal:
                     seen.add(item.event_id)
                     decisions.append(item.decision)
             repository.insert_decisions(decisions)
-            repository.insert_outbox(
-                [row for item in fresh if item.decision is not None for row in item.outbox]
-            )
+            repository.insert_outbox([row for item in fresh if item.decision is not None for row in item.outbox])
             repository.upsert_accounts([row for item in fresh for row in item.accounts])
             inbox_rows = [item.inbox for item in batch if item.inbox is not None]
             if inbox_rows:

@@ -4,7 +4,7 @@ The pipeline is pure CPU over in-memory state (rules, list indexes, labels, coun
 nothing to the database itself. :mod:`fanzha.decisions.service` makes its results durable.
 
 Order of work for an event (one pass):
-1. extract entities and the rule input (``event`` in CEL);
+1. build the rule input (``event`` in CEL, with links found in the text added to ``content.urls``);
 2. record the event in every velocity counter that counts its type and read every counter the
    applicable rules ask for, in one call to the counter store;
 3. evaluate the active rule set (compiled CEL), which calls back for lists, labels, account age
@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from fanzha.events.entities import EntityRef, extract_entities
@@ -68,8 +69,12 @@ class DecisionOutcome:
     evaluation: Evaluation
     response: dict[str, Any]
     record: dict[str, Any]
-    entities: list[EntityRef]
     degraded: list[str] = field(default_factory=list)
+
+    @cached_property
+    def entities(self) -> list[EntityRef]:
+        """The entities the event names (only computed when something needs them)."""
+        return extract_entities(self.event)
 
 
 def lookup_path(data: Mapping[str, Any], path: str) -> str | None:
@@ -215,9 +220,7 @@ class DecisionPipeline:
             if key is None:
                 continue
             wanted.append((name, window))
-            queries.append(
-                CounterQuery(key=f"{name}|{key}", window=window, at=at, distinct=spec.distinct is not None)
-            )
+            queries.append(CounterQuery(key=f"{name}|{key}", window=window, at=at, distinct=spec.distinct is not None))
         if not observations and not queries:
             return {}
         values = self.counters.apply(observations, queries)
@@ -252,9 +255,7 @@ class DecisionPipeline:
             decision = Outcome.block
             reasons.append({"rule": "fail_closed", "message": "a dependency was unavailable / 依赖不可用"})
         if velocity:
-            bindings.features.update(
-                {f"velocity:{name}:{window}": value for (name, window), value in velocity.items()}
-            )
+            bindings.features.update({f"velocity:{name}:{window}": value for (name, window), value in velocity.items()})
         response: dict[str, Any] = {
             "event_id": event.event_id,
             "decision": decision.value,
@@ -266,10 +267,8 @@ class DecisionPipeline:
         }
         if degraded:
             response["degraded"] = degraded
-        entities = extract_entities(event)
         record = {
             "event": data,
-            "entities": [{"type": ref.type.value, "value": ref.value, "role": ref.role} for ref in entities],
             "features": bindings.features,
             "hits": [_hit(hit) for hit in evaluation.hits],
             "shadow_hits": [_hit(hit) for hit in evaluation.shadow_hits],
@@ -279,7 +278,7 @@ class DecisionPipeline:
             "failure_policy": policy.value,
             "decided_at": utcnow().isoformat(),
         }
-        return DecisionOutcome(event, evaluation, response, record, entities, degraded)
+        return DecisionOutcome(event, evaluation, response, record, degraded)
 
 
 def _hit(hit: Any) -> dict[str, Any]:

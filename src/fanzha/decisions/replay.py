@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fanzha.decisions.pipeline import DecisionPipeline
+from fanzha.entities.repository import RegistrationLookup
 from fanzha.entities.runtime import AccountBook, LabelBook
 from fanzha.events.schemas import Event
 from fanzha.kit.counters.memory import InMemoryCounterStore
@@ -28,9 +29,7 @@ from fanzha.settings import Settings
 class Replayer:
     """Decides events one by one, as the server would, for replays and backtests."""
 
-    def __init__(
-        self, settings: Settings, pipeline: DecisionPipeline, known: frozenset[str], dispose: Any
-    ) -> None:
+    def __init__(self, settings: Settings, pipeline: DecisionPipeline, known: frozenset[str], dispose: Any) -> None:
         self.settings = settings
         self.pipeline = pipeline
         self.known = known
@@ -61,7 +60,7 @@ class Replayer:
             settings=settings,
             rules=lambda: rule_set,
             counters=InMemoryCounterStore(),
-            world=LiveWorld(lists, labels, AccountBook(sessions)),
+            world=LiveWorld(lists, labels, AccountBook(RegistrationLookup(engine))),
             screener=default_screener(),
         )
         return cls(settings, pipeline, known, engine.dispose)

@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+import orjson
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
 from fanzha.entities.repository import AccountRepository
+from fanzha.kit.db import PointReader
 
 
 class DecisionRepository:
@@ -87,3 +89,20 @@ class DecisionRepository:
             select(DecisionRecord.decision, func.count()).group_by(DecisionRecord.decision)
         ).all()
         return {row[0]: int(row[1]) for row in rows}
+
+
+class StoredAnswerLookup:
+    """The stored answer for an event id; runs for every new event, so it bypasses the ORM."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._reader = PointReader(engine, "SELECT response FROM decisions WHERE event_id = :key")
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        row = self._reader.fetch(event_id)
+        if row is None:
+            return None
+        value = row[0]
+        return dict(value) if isinstance(value, dict) else dict(orjson.loads(value))
+
+    def close(self) -> None:
+        self._reader.close()

@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.decisions.journal import DecisionJournal, JournalItem
 from fanzha.decisions.models import DecisionRecord
 from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline
-from fanzha.decisions.repository import DecisionRepository
+from fanzha.decisions.repository import DecisionRepository, StoredAnswerLookup
+from fanzha.decisions.seen import SeenEvents
+from fanzha.events.entities import entity_to_dict
 from fanzha.events.schemas import Event
 from fanzha.kit.clock import utcnow
 from fanzha.kit.errors import NotFound
@@ -59,7 +60,7 @@ def journal_item(outcome: DecisionOutcome, *, from_inbox: bool = False) -> Journ
                     "score": response["score"],
                     "actions": response["actions"],
                     "rules": [reason["rule"] for reason in response["reasons"]],
-                    "entities": outcome.record["entities"],
+                    "entities": [entity_to_dict(ref) for ref in outcome.entities],
                 },
                 "created_at": now,
             }
@@ -84,6 +85,8 @@ class DecisionService:
         pipeline: DecisionPipeline,
         journal: DecisionJournal,
         sessions: sessionmaker[Session],
+        lookup: StoredAnswerLookup,
+        seen: SeenEvents,
         offload: bool,
         on_decision: DecisionListener | None = None,
     ) -> None:
@@ -96,30 +99,33 @@ class DecisionService:
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._on_decision = on_decision
         self._pending_async: asyncio.Queue[Event] | None = None
+        self._lookup = lookup
+        self.seen = seen
 
     def _remember(self, event_id: str, response: dict[str, Any]) -> None:
+        self.seen.add(event_id)
         self._recent[event_id] = response
         if len(self._recent) > RECENT_ANSWERS:
             self._recent.popitem(last=False)
 
     def _stored_response(self, event_id: str) -> dict[str, Any] | None:
-        with self._sessions() as session:
-            return DecisionRepository(session).get_response(event_id)
+        return self._lookup.get(event_id)
 
-    def _evaluate_and_submit(
+    def close(self) -> None:
+        self._lookup.close()
+
+    def _evaluate(
         self, event: Event, started: float, from_inbox: bool
-    ) -> tuple[DecisionOutcome | None, dict[str, Any] | None, Future[dict[str, Any] | None] | None]:
-        stored = self._stored_response(event.event_id)
+    ) -> tuple[DecisionOutcome | None, dict[str, Any] | None]:
+        """The stored answer when the event was decided before, else a fresh evaluation."""
+        stored = self._stored_response(event.event_id) if self.seen.might_contain(event.event_id) else None
         if stored is not None:
             if from_inbox:
                 self.journal.submit(JournalItem(event_id=event.event_id, inbox_done=True))
-            return None, stored, None
-        outcome = self.pipeline.evaluate(event, started=started)
-        return outcome, None, self.journal.submit(journal_item(outcome, from_inbox=from_inbox))
+            return None, stored
+        return self.pipeline.evaluate(event, started=started), None
 
-    async def decide(
-        self, event: Event, *, started: float | None = None, from_inbox: bool = False
-    ) -> dict[str, Any]:
+    async def decide(self, event: Event, *, started: float | None = None, from_inbox: bool = False) -> dict[str, Any]:
         """Decide ``event`` and return the answer once it is durable. A repeated event_id gets the same answer."""
         started = time.perf_counter() if started is None else started
         event_id = event.event_id
@@ -134,14 +140,11 @@ class DecisionService:
         self._inflight[event_id] = waiter
         try:
             if self._offload:
-                outcome, stored, written = await asyncio.to_thread(
-                    self._evaluate_and_submit, event, started, from_inbox
-                )
+                outcome, stored = await asyncio.to_thread(self._evaluate, event, started, from_inbox)
             else:
-                outcome, stored, written = self._evaluate_and_submit(event, started, from_inbox)
-            if written is not None:
-                duplicate = await asyncio.wrap_future(written)
-                stored = duplicate
+                outcome, stored = self._evaluate(event, started, from_inbox)
+            if outcome is not None:
+                stored = await self.journal.submit_async(journal_item(outcome, from_inbox=from_inbox))
             if stored is not None:
                 response = stored
             else:
@@ -164,9 +167,9 @@ class DecisionService:
         recent = self._recent.get(event.event_id)
         if recent is not None:
             return recent
-        outcome, stored, written = self._evaluate_and_submit(event, time.perf_counter(), False)
-        if written is not None:
-            stored = written.result()
+        outcome, stored = self._evaluate(event, time.perf_counter(), False)
+        if outcome is not None:
+            stored = self.journal.submit(journal_item(outcome)).result()
         if stored is None:
             assert outcome is not None
             response = outcome.response
@@ -201,9 +204,7 @@ class DecisionService:
             rows = DecisionRepository(session).pending_inbox(limit=limit)
         return [Event.model_validate(payload) for _event_id, payload in rows]
 
-    async def run_async_worker(
-        self, on_error: Callable[[Event, BaseException], Awaitable[None]] | None = None
-    ) -> None:
+    async def run_async_worker(self, on_error: Callable[[Event, BaseException], Awaitable[None]] | None = None) -> None:
         """Decide accepted events one after another until cancelled (the inbox is drained at start)."""
         self._pending_async = asyncio.Queue()
         for event in await asyncio.to_thread(self.pending_from_inbox):

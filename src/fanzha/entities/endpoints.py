@@ -49,13 +49,9 @@ def set_label(body: LabelCreate, request: Request, principal: LabelsWrite) -> La
 
 
 @router.get("/v1/labels/{entity_type}/{value}", response_model=list[LabelOut], summary="Labels of an entity")
-def get_labels(
-    entity_type: EntityType, value: str, request: Request, principal: LabelsRead
-) -> list[LabelOut]:
+def get_labels(entity_type: EntityType, value: str, request: Request, principal: LabelsRead) -> list[LabelOut]:
     with unit_of_work(request) as session:
-        return [
-            _out(label) for label in entity_service.labels_of(session, entity_type=entity_type, value=value)
-        ]
+        return [_out(label) for label in entity_service.labels_of(session, entity_type=entity_type, value=value)]
 
 
 @router.delete("/v1/labels/{entity_type}/{value}/{label}", status_code=204, summary="Remove a label")

@@ -4,12 +4,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.entities.models import Account, EntityLabel
+from fanzha.kit.clock import ensure_utc
+from fanzha.kit.db import PointReader
 
 
 class LabelRepository:
@@ -46,9 +48,9 @@ class LabelRepository:
 
     def active(self, now: datetime) -> list[tuple[str, str, str, datetime | None]]:
         rows = self.session.execute(
-            select(
-                EntityLabel.entity_type, EntityLabel.entity_value, EntityLabel.label, EntityLabel.expires_at
-            ).where(or_(EntityLabel.expires_at.is_(None), EntityLabel.expires_at > now))
+            select(EntityLabel.entity_type, EntityLabel.entity_value, EntityLabel.label, EntityLabel.expires_at).where(
+                or_(EntityLabel.expires_at.is_(None), EntityLabel.expires_at > now)
+            )
         ).all()
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
@@ -83,3 +85,22 @@ class AccountRepository:
 
     def delete_all(self) -> None:
         self.session.execute(delete(Account))
+
+
+class RegistrationLookup:
+    """When an account registered (or was first seen), read on the hot path without the ORM."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._reader = PointReader(engine, "SELECT registered_at, first_seen_at FROM accounts WHERE account_id = :key")
+
+    def get(self, account_id: str) -> datetime | None:
+        row = self._reader.fetch(account_id)
+        if row is None:
+            return None
+        value = row[0] if row[0] is not None else row[1]
+        if isinstance(value, str):  # SQLite hands back its text form
+            value = datetime.fromisoformat(value)
+        return None if value is None else ensure_utc(value)
+
+    def close(self) -> None:
+        self._reader.close()

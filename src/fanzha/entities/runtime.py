@@ -7,7 +7,7 @@ from collections import OrderedDict
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fanzha.entities.repository import AccountRepository, LabelRepository
+from fanzha.entities.repository import LabelRepository, RegistrationLookup
 from fanzha.kit.clock import utcnow
 
 
@@ -42,8 +42,8 @@ class LabelBook:
 class AccountBook:
     """Registration times of accounts: a bounded cache in front of the accounts table."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, capacity: int = 200_000) -> None:
-        self._sessions = sessions
+    def __init__(self, lookup: RegistrationLookup, *, capacity: int = 200_000) -> None:
+        self._lookup = lookup
         self._capacity = capacity
         self._known: OrderedDict[str, float | None] = OrderedDict()
         self._lock = threading.Lock()
@@ -60,8 +60,7 @@ class AccountBook:
     def registered_at(self, account_id: str) -> float | None:
         if account_id in self._known:
             return self._known[account_id]
-        with self._sessions() as session:
-            moment = AccountRepository(session).registered_at(account_id)
+        moment = self._lookup.get(account_id)
         value = None if moment is None else moment.timestamp()
         with self._lock:
             self._known[account_id] = value

@@ -61,8 +61,7 @@ def set_label(
     if existing is not None:
         if existing.manual and not manual:
             raise Conflict(
-                f"{entity_type.value} {normalized!r} carries a manual label {label!r}; "
-                "automation may not change it"
+                f"{entity_type.value} {normalized!r} carries a manual label {label!r}; automation may not change it"
             )
         before = _label_state(existing)
         existing.reason, existing.source, existing.manual = reason, source or actor, manual

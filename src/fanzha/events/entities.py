@@ -6,10 +6,10 @@ are the raw ones from the event (lists and labels normalise them per kind when t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from fanzha.events.links import urls_in_text
 from fanzha.events.schemas import Event
 
 
@@ -35,19 +35,8 @@ class EntityRef:
     role: str
 
 
-# Links written in free text; a loose pattern on purpose, lists normalise what it finds.
-_URL_IN_TEXT = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'，。！？、）)]+")
-
 PAYMENT_ATTRIBUTES = ("payee_account", "payer_account", "payment_account")
 LISTING_ATTRIBUTES = ("listing_id",)
-
-
-def urls_in_text(text: str) -> list[str]:
-    """Links written in ``text`` (``http(s)://`` or ``www.``), in order, without duplicates."""
-    seen: dict[str, None] = {}
-    for match in _URL_IN_TEXT.finditer(text):
-        seen.setdefault(match.group(0).rstrip(".,;:!?"), None)
-    return list(seen)
 
 
 def extract_entities(event: Event) -> list[EntityRef]:
@@ -79,3 +68,7 @@ def extract_entities(event: Event) -> list[EntityRef]:
         if isinstance(value, str) and value:
             refs.append(EntityRef(EntityType.listing, value, "listing"))
     return refs
+
+
+def entity_to_dict(ref: EntityRef) -> dict[str, str]:
+    return {"type": ref.type.value, "value": ref.value, "role": ref.role}

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from fanzha.events.links import urls_in_text
 from fanzha.kit.clock import ensure_utc
 
 
@@ -79,7 +80,17 @@ class Event(BaseModel):
     attributes: dict[str, Any] | None = None
 
     def as_rule_input(self) -> dict[str, Any]:
-        """The event as plain JSON-compatible data, as rules see it (``event.*`` in CEL)."""
+        """The event as plain JSON-compatible data, as rules see it (``event.*`` in CEL).
+
+        Links written in the text are added to ``content.urls``, so a rule on links also sees the
+        ones a user pasted into a message; ``occurred_at_epoch`` is the event time in seconds.
+        """
         data = self.model_dump(mode="json", exclude_none=True)
         data["occurred_at_epoch"] = self.occurred_at.timestamp()
+        content = data.get("content")
+        if content is not None and content.get("text"):
+            found = urls_in_text(content["text"])
+            if found:
+                given = content.get("urls", [])
+                content["urls"] = given + [url for url in found if url not in given]
         return data

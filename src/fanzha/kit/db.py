@@ -7,12 +7,14 @@ command starts, never at import time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
@@ -56,6 +58,10 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z).decode()
+
+
 def _prepare_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -74,6 +80,8 @@ def create_db_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = Fals
         engine = create_engine(
             url,
             echo=echo,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=NullPool if ":memory:" in url else None,
         )
@@ -90,7 +98,15 @@ def create_db_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = Fals
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -112,3 +128,40 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class PointReader:
+    """One single-row ``SELECT`` by key on a dedicated driver connection, for reads on the hot path.
+
+    The ORM costs far more than the query for a one-row lookup done on every request, so these few
+    reads go straight to the driver. ``sql`` names its one parameter ``:key``. SQLite in WAL mode
+    lets this connection read while the journal writes.
+    """
+
+    def __init__(self, engine: Engine, sql: str) -> None:
+        self._engine = engine
+        placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+        self._sql = sql.replace(":key", placeholder)
+        self._connection: Any = None
+        self._lock = threading.Lock()
+        self._end_read = engine.dialect.name != "sqlite"
+
+    def fetch(self, key: str) -> tuple[Any, ...] | None:
+        with self._lock:
+            if self._connection is None:
+                self._connection = self._engine.raw_connection()
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute(self._sql, (key,))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            if self._end_read:
+                self._connection.rollback()  # end the read transaction so later commits are visible
+        return None if row is None else tuple(row)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

@@ -26,8 +26,7 @@ ListNamePath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
 def list_lists(request: Request, principal: ListsRead) -> list[IndicatorListOut]:
     with unit_of_work(request) as session:
         return [
-            IndicatorListOut.model_validate(item, from_attributes=True)
-            for item in lists_service.all_lists(session)
+            IndicatorListOut.model_validate(item, from_attributes=True) for item in lists_service.all_lists(session)
         ]
 
 
@@ -44,9 +43,7 @@ def create(name: ListNamePath, body: ListCreate, request: Request, principal: Li
 
 
 @router.post("/v1/lists/{name}/entries", response_model=ListEntryOut, status_code=201, summary="Add an entry")
-def add_entry(
-    name: ListNamePath, body: ListEntryCreate, request: Request, principal: ListsWrite
-) -> ListEntryOut:
+def add_entry(name: ListNamePath, body: ListEntryCreate, request: Request, principal: ListsWrite) -> ListEntryOut:
     """Put a value on a list (it is normalised first: E.164 phones, lower-case domains, ...)."""
     with unit_of_work(request) as session:
         entry, change = lists_service.add_entry(
@@ -90,8 +87,6 @@ def delete_entry(
     name: ListNamePath, value: str, request: Request, principal: ListsWrite, reason: str | None = None
 ) -> Response:
     with unit_of_work(request) as session:
-        change = lists_service.remove_entry(
-            session, list_name=name, value=value, actor=principal.actor, reason=reason
-        )
+        change = lists_service.remove_entry(session, list_name=name, value=value, actor=principal.actor, reason=reason)
     runtime_of(request).lists.apply(change)
     return Response(status_code=204)

@@ -67,14 +67,26 @@ def _expiry_seconds(expires_at: float | None) -> int:
     return min(math.ceil(expires_at), _MAX_EXPIRY)
 
 
-def _expiry_seconds_array(expires_at: NDArray[np.float64]) -> NDArray[np.int64]:
-    """The vectorised :func:`_expiry_seconds`, with +inf standing for None."""
+def _expiry_ranks(expires_at: NDArray[np.float64]) -> NDArray[np.int64]:
+    """:func:`_expiry_seconds` of each element, +inf standing for None, except that "never" is ranked
+    above every time (as ``_NEVER_RANK``) so that the latest expiry is the maximum. Overwrites the input.
+    """
     if np.isnan(expires_at).any():
         raise ValueError("expires_at is NaN")
     never = expires_at == math.inf
-    seconds = np.clip(np.ceil(expires_at), 1, _MAX_EXPIRY).astype(np.int64)
-    seconds[never] = 0
-    return seconds
+    np.ceil(expires_at, out=expires_at)
+    np.clip(expires_at, 1, _MAX_EXPIRY, out=expires_at)
+    ranks = expires_at.astype(np.int64)
+    ranks[never] = _NEVER_RANK
+    return ranks
+
+
+def _distinct(sorted_keys: NDArray[np.uint64]) -> NDArray[np.bool_]:
+    """Marks the first of each run of equal keys."""
+    first = np.empty(len(sorted_keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
+    return first
 
 
 def _bucket_bits(count: int) -> int:
@@ -190,14 +202,14 @@ class MembershipIndex:
     never; left out while no entry expires) and a table of bucket offsets by the hashes' top bits, so a
     lookup is one hash, two table reads and a bisect of about ten keys. Memory is 16 bytes an entry
     with expiry, 8 without, plus at most 1 byte for the offsets; a saved index is memory-mapped back,
-    so loading costs a header read and pages come in as lookups touch them.
+    so loading reads the header and the bucket table and the rest comes in as lookups touch it.
 
     False positives: a value that is not listed is reported listed only if its hash equals one of the
     ``n`` stored hashes, with probability ``n / 2**64``: about 5.4e-13 per lookup for 10 million
     entries, so about one false hit in 1.8 trillion lookups of unlisted values. Two listed values
     share a hash with probability about ``n**2 / 2**65`` (2.7e-6 for 10 million); they then behave as
-    one entry. Values are not secret, so this is no defence against someone who crafts collisions,
-    which here could only get an innocent value listed by an operator's own entry.
+    one entry. A collision can only make a value look listed, never hide a listed one, so whoever
+    could craft one gains no way past a list.
 
     Changes go to an overlay of additions (hash to expiry) and removals (hashes of core entries) that
     :meth:`compact` merges into new core arrays; a write that makes the overlay larger than
@@ -249,22 +261,33 @@ class MembershipIndex:
             else:
                 append_expiry(expires_at)
                 any_expiry = True
+        # Every step below works in place or frees its input before the next allocation, so the
+        # peak stays near four arrays of 8 bytes an entry (hashes, ranks, sort order, sorted copy).
         hashes = np.frombuffer(digests, dtype=_U64).astype(np.uint64, copy=False)
         if not any_expiry:
             del expiries
-            return cls._of(_Snapshot.of(np.unique(hashes), None), overlay_limit)
-        seconds = _expiry_seconds_array(np.frombuffer(expiries, dtype=np.float64))
+            hashes.sort()
+            first = _distinct(hashes)
+            keys = hashes if first.all() else hashes[first]
+            return cls._of(_Snapshot.of(keys, None), overlay_limit)
+        ranks = _expiry_ranks(np.frombuffer(expiries, dtype=np.float64))
         del expiries
         order = np.argsort(hashes)
         hashes = hashes[order]
-        # Among duplicates keep the latest expiry: rank "never" above every time and take the maximum.
-        rank = np.where(seconds == 0, _NEVER_RANK, seconds)[order]
-        del seconds, order
-        starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
-        keys = hashes[starts]
-        best = np.maximum.reduceat(rank, starts)
-        expiry = np.where(best == _NEVER_RANK, 0, best).astype(np.int64)
-        return cls._of(_Snapshot.of(keys, expiry if expiry.any() else None), overlay_limit)
+        del digests
+        ranks = ranks[order]
+        del order
+        first = _distinct(hashes)
+        if first.all():
+            keys, best = hashes, ranks
+        else:
+            # Among duplicates keep the latest expiry, which is the highest rank.
+            starts = np.flatnonzero(first)
+            keys = hashes[starts]
+            best = np.maximum.reduceat(ranks, starts)
+        del first
+        best[best == _NEVER_RANK] = 0
+        return cls._of(_Snapshot.of(keys, best if best.any() else None), overlay_limit)
 
     def contains(self, value: str, at: float) -> bool:
         """Whether the normalised ``value`` is listed and not expired at epoch seconds ``at``."""

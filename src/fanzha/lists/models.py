@@ -30,9 +30,7 @@ class ListEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    list_name: Mapped[str] = mapped_column(
-        String(100), ForeignKey("indicator_lists.name", ondelete="CASCADE")
-    )
+    list_name: Mapped[str] = mapped_column(String(100), ForeignKey("indicator_lists.name", ondelete="CASCADE"))
     value: Mapped[str] = mapped_column(String(2048))
     reason: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(200), default="")

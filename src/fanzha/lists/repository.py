@@ -33,25 +33,19 @@ class ListRepository:
             select(ListEntry).where(ListEntry.list_name == list_name, ListEntry.value == value)
         ).scalar_one_or_none()
 
-    def entries(
-        self, list_name: str, *, limit: int, offset: int = 0, prefix: str | None = None
-    ) -> list[ListEntry]:
+    def entries(self, list_name: str, *, limit: int, offset: int = 0, prefix: str | None = None) -> list[ListEntry]:
         statement = select(ListEntry).where(ListEntry.list_name == list_name)
         if prefix:
             statement = statement.where(ListEntry.value.startswith(prefix, autoescape=True))
         statement = statement.order_by(ListEntry.id).limit(limit).offset(offset)
         return list(self.session.execute(statement).scalars())
 
-    def iter_entries(
-        self, list_name: str, *, batch: int = 50_000
-    ) -> Iterator[tuple[str, str, str, datetime | None]]:
+    def iter_entries(self, list_name: str, *, batch: int = 50_000) -> Iterator[tuple[str, str, str, datetime | None]]:
         """(value, reason, source, expires_at) for every entry, streamed in primary-key order."""
         last_id = 0
         while True:
             rows = self.session.execute(
-                select(
-                    ListEntry.id, ListEntry.value, ListEntry.reason, ListEntry.source, ListEntry.expires_at
-                )
+                select(ListEntry.id, ListEntry.value, ListEntry.reason, ListEntry.source, ListEntry.expires_at)
                 .where(ListEntry.list_name == list_name, ListEntry.id > last_id)
                 .order_by(ListEntry.id)
                 .limit(batch)
@@ -89,7 +83,5 @@ class ListRepository:
         count = self.session.execute(
             select(func.count()).select_from(ListEntry).where(ListEntry.list_name == list_name)
         ).scalar_one()
-        self.session.execute(
-            update(IndicatorList).where(IndicatorList.name == list_name).values(entry_count=count)
-        )
+        self.session.execute(update(IndicatorList).where(IndicatorList.name == list_name).values(entry_count=count))
         return int(count)

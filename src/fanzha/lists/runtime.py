@@ -8,6 +8,7 @@ noticed through the revision table and the list is rebuilt from the database.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -53,11 +54,11 @@ class ListBook:
     def contains(self, name: str, value: str, at: float, *, normalized: bool = False) -> bool:
         """Whether ``value`` is on list ``name`` at time ``at``; unknown lists and invalid values are not."""
         loaded = self._lists.get(name)
-        if loaded is None:
+        if loaded is None or len(loaded.index) == 0:
             return False
         if not normalized:
             try:
-                value = normalize_value(loaded.kind, value)
+                value = normalized_cached(loaded.kind, value)
             except InvalidListValue:
                 return False
         return loaded.index.contains(value, at)
@@ -130,6 +131,12 @@ class ListBook:
             return MembershipIndex.load(path)
         except (OSError, ValueError, KeyError):
             return None
+
+
+@functools.lru_cache(maxsize=131_072)
+def normalized_cached(kind: ListKind, value: str) -> str:
+    """Normalisation is costly for phones and IPs, and the same values recur event after event."""
+    return normalize_value(kind, value)
 
 
 def _write_meta(path: Path, revision: int) -> None:

@@ -61,9 +61,7 @@ def get_list(session: Session, *, name: str) -> IndicatorList:
     return indicator_list
 
 
-def create_list(
-    session: Session, *, name: str, kind: ListKind, description: str, actor: str
-) -> IndicatorList:
+def create_list(session: Session, *, name: str, kind: ListKind, description: str, actor: str) -> IndicatorList:
     """Create a list, or return the existing one when it has the same kind."""
     repository = ListRepository(session)
     existing = repository.get_list(name)
@@ -118,9 +116,7 @@ def add_entry(
         raise InvalidInput("expires_at is in the past", details=[{"field": "expires_at"}])
     repository = ListRepository(session)
     before = repository.get_entry(list_name, normalized)
-    before_state = (
-        None if before is None else {"reason": before.reason, "expires_at": _iso(before.expires_at)}
-    )
+    before_state = None if before is None else {"reason": before.reason, "expires_at": _iso(before.expires_at)}
     repository.upsert_entries(
         [
             {
@@ -165,16 +161,12 @@ def all_lists(session: Session) -> list[IndicatorList]:
     return ListRepository(session).all_lists()
 
 
-def entries(
-    session: Session, *, list_name: str, limit: int, offset: int, prefix: str | None
-) -> list[ListEntry]:
+def entries(session: Session, *, list_name: str, limit: int, offset: int, prefix: str | None) -> list[ListEntry]:
     get_list(session, name=list_name)
     return ListRepository(session).entries(list_name, limit=limit, offset=offset, prefix=prefix)
 
 
-def remove_entry(
-    session: Session, *, list_name: str, value: str, actor: str, reason: str | None = None
-) -> EntryChange:
+def remove_entry(session: Session, *, list_name: str, value: str, actor: str, reason: str | None = None) -> EntryChange:
     indicator_list = get_list(session, name=list_name)
     normalized = normalize_for_list(indicator_list, value)
     repository = ListRepository(session)
@@ -248,9 +240,7 @@ def parse_csv(
             if expires_at <= now:
                 continue  # already expired: nothing to import
         rows.append(
-            ImportRow(
-                value, (record.get("reason") or "").strip(), (record.get("source") or "").strip(), expires_at
-            )
+            ImportRow(value, (record.get("reason") or "").strip(), (record.get("source") or "").strip(), expires_at)
         )
     return rows, errors
 

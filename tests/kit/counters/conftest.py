@@ -57,8 +57,8 @@ class _Stores:
         elif self.backend == "memory-indexed":
             store = InMemoryCounterStore(index_threshold=0, **options)
         elif self.backend == "fakeredis":
-            client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-            store = RedisCounterStore(client, timeout_s=TEST_TIMEOUT_S, **options)
+            fake = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+            store = RedisCounterStore(fake, timeout_s=TEST_TIMEOUT_S, **options)
         else:
             # A random prefix per store: tests only ever delete keys under it, never FLUSHDB.
             prefix = f"fanzha:test:ctr:{uuid.uuid4().hex}:"

@@ -38,7 +38,13 @@ import orjson
 
 from fanzha.kit.counters.protocol import CounterQuery, Observation
 
-__all__ = ["DEFAULT_MAX_PER_KEY", "SNAPSHOT_FORMAT", "SNAPSHOT_VERSION", "InMemoryCounterStore"]
+__all__ = [
+    "DEFAULT_INDEX_THRESHOLD",
+    "DEFAULT_MAX_PER_KEY",
+    "SNAPSHOT_FORMAT",
+    "SNAPSHOT_VERSION",
+    "InMemoryCounterStore",
+]
 
 DEFAULT_MAX_PER_KEY = 50_000
 DEFAULT_INDEX_THRESHOLD = 64
@@ -55,8 +61,7 @@ class _MemberIndex:
     ``by_member`` maps each member to the ascending times of its live entries; ``latest`` is the
     ascending multiset of every member's latest time. The members with an entry at or after ``low``
     are then ``len(latest) - bisect_left(latest, low)``. The per-member times are ``array('d')``
-    rather than lists because arrays are not tracked by the garbage collector: a busy key can have
-    hundreds of thousands of members, and full collections would otherwise walk them all.
+    rather than lists: 8 bytes per time instead of a pointer plus a float object.
     """
 
     __slots__ = ("by_member", "latest")

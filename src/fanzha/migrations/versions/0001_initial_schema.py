@@ -35,9 +35,7 @@ _POSTGRES_AUDIT_TRIGGERS = (
 
 
 def _create_audit_triggers() -> None:
-    statements = (
-        _SQLITE_AUDIT_TRIGGERS if op.get_bind().dialect.name == "sqlite" else _POSTGRES_AUDIT_TRIGGERS
-    )
+    statements = _SQLITE_AUDIT_TRIGGERS if op.get_bind().dialect.name == "sqlite" else _POSTGRES_AUDIT_TRIGGERS
     for statement in statements:
         op.execute(statement)
 
@@ -69,9 +67,7 @@ def upgrade() -> None:
 
     op.create_table(
         "audit_log",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("action", sa.String(length=100), nullable=False),
@@ -97,9 +93,7 @@ def upgrade() -> None:
 
     op.create_table(
         "decisions",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
         sa.Column("event_type", sa.String(length=100), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
@@ -128,9 +122,7 @@ def upgrade() -> None:
 
     op.create_table(
         "entity_labels",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("entity_type", sa.String(length=30), nullable=False),
         sa.Column("entity_value", sa.String(length=2048), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
@@ -148,9 +140,7 @@ def upgrade() -> None:
 
     op.create_table(
         "event_inbox",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
@@ -172,9 +162,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "outbox",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("topic", sa.String(length=100), nullable=False),
         sa.Column("key", sa.String(length=256), nullable=False),
         sa.Column(
@@ -216,9 +204,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "list_entries",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("list_name", sa.String(length=100), nullable=False),
         sa.Column("value", sa.String(length=2048), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
