@@ -197,3 +197,26 @@ class TestAsyncEvents:
     def test_bad_async_event_is_rejected_before_acceptance(self, client: TestClient, admin_key: str) -> None:
         response = client.post("/v1/events", json={"event_id": "z"}, headers=auth(admin_key))
         assert response.status_code == 422
+
+
+class TestDeclaredEventTypes:
+    def test_declared_extra_type_is_accepted(self, stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        from fanzha.app import create_app
+        from fanzha.kit.setup import initialise
+        from fanzha.runtime import Runtime, known_event_types
+        from fanzha.settings import Settings
+
+        settings = Settings(
+            data_dir=tmp_path / "data", database_url=stack.database_url, extra_event_types="game.item_traded"
+        )
+        report = initialise(stack.engine, settings, known_event_types=known_event_types(settings))
+        runtime = Runtime(settings, engine=stack.engine, counters=stack.counters)
+        runtime.start()
+        try:
+            with TestClient(create_app(runtime=runtime)) as client:
+                assert report.admin_secret is not None
+                body = decide(client, report.admin_secret, event("g-1", "game.item_traded"))
+                assert body["decision"] == "allow"
+        finally:
+            runtime.journal.stop()
+            runtime.decisions.close()
