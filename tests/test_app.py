@@ -74,3 +74,14 @@ class TestApiKeys:
     def test_unknown_role_is_rejected(self, client: TestClient, admin_key: str) -> None:
         response = client.post("/v1/apikeys", json={"name": "x", "role": "god"}, headers=auth(admin_key))
         assert response.status_code == 422
+
+
+def test_production_hides_the_api_description(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fanzha.app import create_app
+    from fanzha.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, environment="production"))  # type: ignore[arg-type]
+    paths = {getattr(route, "path", None) for route in app.routes}
+    assert "/openapi.json" not in paths
+    assert "/docs" not in paths
+    assert "/healthz" in paths

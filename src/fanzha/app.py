@@ -80,13 +80,13 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 async def _periodic(runtime: Runtime) -> None:
-    """Pick up changes from other processes every second; snapshot counters now and then."""
+    """Every second: changes from other processes, SQLite checkpoint; snapshots now and then."""
     loop = asyncio.get_running_loop()
     last_snapshot = loop.time()
     while True:
         await asyncio.sleep(1.0)
         try:
-            await asyncio.to_thread(runtime.refresh)
+            await asyncio.to_thread(runtime.housekeeping)
             if loop.time() - last_snapshot >= runtime.settings.counter_snapshot_seconds:
                 await asyncio.to_thread(runtime.save_snapshots)
                 last_snapshot = loop.time()
@@ -126,6 +126,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description="Anti-fraud governance platform: decisions, rules, lists, labels.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.serve_public_docs else None,
+        redoc_url="/redoc" if settings.serve_public_docs else None,
+        openapi_url="/openapi.json" if settings.serve_public_docs else None,
     )
 
     @app.exception_handler(FanzhaError)

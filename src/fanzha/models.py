@@ -1,25 +1,44 @@
 """Every table, imported in one place so migrations and ``create_all`` see the whole schema."""
 
+from fanzha.appeals.models import Appeal, RuleAppealCount
 from fanzha.audit.models import AuditEntry
 from fanzha.auth.models import ApiKey
+from fanzha.bus.models import BusDelivery
+from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, ReviewQueue
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
 from fanzha.entities.models import Account, EntityLabel
 from fanzha.kit.db import Base
 from fanzha.kit.revisions.models import StateRevision
 from fanzha.lists.models import IndicatorList, ListEntry
+from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
 from fanzha.rules.models import RuleSetVersion
+from fanzha.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
     "ApiKey",
+    "Appeal",
     "AuditEntry",
     "Base",
+    "BusDelivery",
+    "Case",
+    "CaseEvidence",
+    "CaseSubject",
+    "CaseTransition",
     "DecisionRecord",
     "EntityLabel",
     "InboxEvent",
     "IndicatorList",
     "ListEntry",
+    "Measure",
     "OutboxMessage",
+    "ReverifyTask",
+    "ReviewQueue",
+    "RuleAppealCount",
     "RuleSetVersion",
     "StateRevision",
+    "Statement",
+    "Strike",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -5,6 +5,7 @@ Built by the app's lifespan and by CLI commands; nothing here is created at impo
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from fanzha.entities.service import LABELS_REVISION
 from fanzha.events.schemas import BUILTIN_EVENT_TYPES
 from fanzha.kit.counters import CounterStore, build_counter_store
 from fanzha.kit.counters.memory import InMemoryCounterStore
-from fanzha.kit.db import create_db_engine, session_factory
+from fanzha.kit.db import checkpoint, create_db_engine, session_factory
 from fanzha.kit.revisions.repository import RevisionRepository
 from fanzha.lists.runtime import ListBook
 from fanzha.rules.runtime import RuleBook
@@ -79,7 +80,7 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.engine = engine or create_db_engine(
-            settings.resolved_database_url, synchronous=settings.sqlite_synchronous
+            settings.resolved_database_url, synchronous=settings.sqlite_synchronous, deferred_checkpoints=True
         )
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.known_event_types = known_event_types(settings)
@@ -123,12 +124,21 @@ class Runtime:
         self.refresh()
         self.journal.start()
         self._replay(self._seen_since)
+        # What exists now (rules, indexes, caches) lives as long as the process: keep it out of
+        # the cyclic garbage collector's way, which would otherwise rescan it in long pauses.
+        gc.collect()
+        gc.freeze()
 
     def stop(self) -> None:
         self.journal.stop()
         self.decisions.close()
         self.save_snapshots()
         self.engine.dispose()
+
+    def housekeeping(self) -> None:
+        """Periodic upkeep: pick up changes, checkpoint the SQLite log."""
+        self.refresh()
+        checkpoint(self.engine)
 
     def refresh(self) -> None:
         """Pick up rules, lists and labels changed by this or another process."""

@@ -64,12 +64,16 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="fail_open or fail_closed per event type (JSON object); default fail_open.",
     )
-    counter_snapshot_seconds: Annotated[float, Field(gt=0)] = 30.0
+    counter_snapshot_seconds: Annotated[float, Field(gt=0)] = 300.0
     journal_max_batch: Annotated[int, Field(ge=1)] = 512
     sqlite_synchronous: str = Field(
         default="NORMAL", description="SQLite PRAGMA synchronous (NORMAL survives a process crash)."
     )
     log_level: str = "info"
+    public_docs: bool | None = Field(
+        default=None,
+        description="Serve /docs and /openapi.json without a key; default: yes except in production.",
+    )
 
     @field_validator("extra_event_types", mode="before")
     @classmethod
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def serve_public_docs(self) -> bool:
+        if self.public_docs is not None:
+            return self.public_docs
+        return self.environment is not Environment.production
 
     def budget_ms(self, event_type: str) -> float:
         return self.decision_budget_ms.get(event_type, self.default_budget_ms)

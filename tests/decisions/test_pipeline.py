@@ -87,10 +87,7 @@ class TestFailurePolicy:
 class TestVelocityIsPointInTime:
     def test_an_event_never_counts_itself(self) -> None:
         decide = pipeline(Settings(), InMemoryCounterStore())
-        seen = [
-            decide.evaluate(message(f"e{i}", recipient=f"r{i}", second=i)).record["features"]
-            for i in range(3)
-        ]
+        seen = [decide.evaluate(message(f"e{i}", recipient=f"r{i}", second=i)).record["features"] for i in range(3)]
         assert [f["velocity:recipients_per_account:600"] for f in seen] == [0, 1, 2]
 
     def test_events_at_the_same_instant_do_not_count_each_other(self) -> None:

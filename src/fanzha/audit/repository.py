@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -31,3 +33,42 @@ class AuditRepository:
         if object_type:
             statement = statement.where(AuditEntry.object_type == object_type)
         return list(self.session.execute(statement).scalars())
+
+    def search(
+        self,
+        *,
+        limit: int,
+        before_seq: int | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+    ) -> list[AuditEntry]:
+        """Newest first, filtered; ``before_seq`` pages backwards."""
+        statement = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+        if before_seq is not None:
+            statement = statement.where(AuditEntry.seq < before_seq)
+        if object_type:
+            statement = statement.where(AuditEntry.object_type == object_type)
+        if object_id:
+            statement = statement.where(AuditEntry.object_id == object_id)
+        if actor:
+            statement = statement.where(AuditEntry.actor == actor)
+        if action:
+            statement = statement.where(AuditEntry.action == action)
+        return list(self.session.execute(statement).scalars())
+
+    def iter_in_order(self, *, batch: int = 5_000) -> Iterator[AuditEntry]:
+        """Every entry in sequence order, read in batches."""
+        last = 0
+        while True:
+            rows = list(
+                self.session.execute(
+                    select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+                ).scalars()
+            )
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].seq
+            self.session.expunge_all()

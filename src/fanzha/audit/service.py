@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,6 +20,19 @@ def entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the entry's canonical JSON (sorted keys, UTC ISO times)."""
     canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
     return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
+
+
+def _fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "before": entry.before,
+        "after": entry.after,
+        "reason": entry.reason,
+    }
 
 
 def record(
@@ -61,3 +75,57 @@ def record(
     )
     repository.add(entry)
     return entry
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The result of re-walking the chain: how many entries were checked and the first bad one."""
+
+    checked: int
+    head_hash: str
+    bad_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.bad_seq is None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute every entry's hash in sequence order and check it links to the one before.
+
+    A changed row fails its own hash; a deleted or re-ordered row breaks the next row's link to
+    its predecessor; a row inserted out of order breaks the link either side of it. Removing the
+    newest rows cannot be seen from inside the chain: compare ``head_hash`` with a copy kept
+    elsewhere for that.
+    """
+    previous = GENESIS_HASH
+    checked = 0
+    for entry in AuditRepository(session).iter_in_order():
+        if entry.prev_hash != previous:
+            return ChainReport(checked, previous, entry.seq, "does not link to the entry before it")
+        if entry_digest(entry.prev_hash, _fields(entry)) != entry.hash:
+            return ChainReport(checked, previous, entry.seq, "its content does not match its hash")
+        previous = entry.hash
+        checked += 1
+    return ChainReport(checked, previous)
+
+
+def search(
+    session: Session,
+    *,
+    limit: int,
+    before_seq: int | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+) -> list[AuditEntry]:
+    return AuditRepository(session).search(
+        limit=limit,
+        before_seq=before_seq,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+        action=action,
+    )

@@ -151,22 +151,18 @@ class DecisionJournal:
         """Write the batch in one transaction; return the stored answers of duplicates."""
         with self._sessions() as session, session.begin():
             repository = DecisionRepository(session)
-            decision_ids = [item.event_id for item in batch if item.decision is not None]
-            existing = repository.existing_event_ids(decision_ids) if decision_ids else set()
+            decisions: dict[str, JournalItem] = {}
+            for item in batch:
+                if item.decision is not None:
+                    decisions.setdefault(item.event_id, item)
+            inserted = repository.insert_decisions([item.decision for item in decisions.values() if item.decision])
             duplicates: dict[str, dict[str, Any]] = {}
-            for event_id in existing:
+            for event_id in decisions.keys() - inserted:
                 stored = repository.get_response(event_id)
                 if stored is not None:
                     duplicates[event_id] = stored
-            fresh = [item for item in batch if item.event_id not in existing]
-            seen: set[str] = set()
-            decisions = []
-            for item in fresh:
-                if item.decision is not None and item.event_id not in seen:
-                    seen.add(item.event_id)
-                    decisions.append(item.decision)
-            repository.insert_decisions(decisions)
-            repository.insert_outbox([row for item in fresh if item.decision is not None for row in item.outbox])
+            fresh = [decisions[event_id] for event_id in inserted]
+            repository.insert_outbox([row for item in fresh for row in item.outbox])
             repository.upsert_accounts([row for item in fresh for row in item.accounts])
             inbox_rows = [item.inbox for item in batch if item.inbox is not None]
             if inbox_rows:

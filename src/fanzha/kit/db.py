@@ -68,7 +68,9 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_db_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) -> Engine:
+def create_db_engine(
+    url: str, *, synchronous: str = "NORMAL", echo: bool = False, deferred_checkpoints: bool = False
+) -> Engine:
     """Create the engine for ``url`` with the pragmas fanzha relies on.
 
     On SQLite every connection gets WAL journaling, a busy timeout (writers wait instead of
@@ -93,6 +95,10 @@ def create_db_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = Fals
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Checkpoints run from the server's periodic task (see checkpoint()), not inside a commit
+            # of the decision journal, where they would stall every request waiting on that commit.
+            # Closing the last connection still checkpoints, so short CLI runs leave a tidy file.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={0 if deferred_checkpoints else 1000}")
             cursor.close()
 
         return engine
@@ -107,6 +113,13 @@ def create_db_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = Fals
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the SQLite write-ahead log into the database without blocking writers (no-op elsewhere)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

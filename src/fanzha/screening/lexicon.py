@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import ahocorasick_rs
+import numpy as np
+import numpy.typing as npt
 import yaml
 
-from fanzha.screening.normalize import Views, has_cjk, initials_key, normalize_text, pinyin_key
+from fanzha.screening.normalize import (
+    Utf8,
+    Views,
+    compact_streams,
+    has_cjk,
+    initials_key,
+    normalize_text,
+    pinyin_key,
+)
+
+IntArray = npt.NDArray[np.int64]
+VIA = ("text", "pinyin", "initials")
 
 _ASCII_ALNUM = re.compile(r"[a-z0-9]")
 _ONLY_CJK = re.compile(r"^[^a-z0-9]+$")
@@ -76,9 +90,103 @@ class Lexicon:
         self._ac_pinyin = ahocorasick_rs.AhoCorasick(self._pinyin_keys) if self._pinyin_keys else None
         self._ac_initials = ahocorasick_rs.AhoCorasick(self._initial_keys) if self._initial_keys else None
         self.size = len(entries)
+        self._bytes = tuple(
+            ahocorasick_rs.BytesAhoCorasick([k.encode("utf-8") for k in keys]) if keys else None
+            for keys in (self._compact_keys, self._pinyin_keys, self._initial_keys)
+        )
+        # Array form for batch matching: every distinct (term, category) gets one id.
+        ids: dict[tuple[str, str], int] = {}
+        self.terms: list[Term] = []
+        for entry in entries:
+            if (entry.term, entry.category) not in ids:
+                ids[(entry.term, entry.category)] = len(self.terms)
+                self.terms.append(entry)
+        cat_index = {c: i for i, c in enumerate(self.categories)}
+        self.term_category = np.array([cat_index[t.category] for t in self.terms], dtype=np.int64)
+        self.term_weight = np.array([t.weight for t in self.terms], dtype=np.float64)
+
+        def csr(groups: list[list[Term]]) -> tuple[IntArray, IntArray]:
+            ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+            ptr[1:] = np.cumsum([len(g) for g in groups])
+            flat = [ids[(t.term, t.category)] for g in groups for t in g]
+            return ptr, np.array(flat, dtype=np.int64)
+
+        self._streams = (csr(self._compact_terms), csr(self._pinyin_terms), csr(self._initial_terms))
+        self._compact_ascii = np.array([k.isascii() for k in self._compact_keys], dtype=bool)
 
     def match(self, normalized: str, views: Views | None = None) -> list[tuple[Term, int, int, str]]:
         """Return ``(term, start, end, via)`` with spans in the normalised text."""
+        hits = self.match_batch([normalized])
+        return [
+            (self.terms[int(t)], int(a), int(b), VIA[int(v)])
+            for t, a, b, v in zip(hits.term, hits.start, hits.end, hits.via, strict=True)
+        ]
+
+    def match_batch(self, normalized: Sequence[str]) -> BatchHits:
+        """Match many normalised texts at once (the texts must not contain a newline).
+
+        Equivalent to :meth:`match_one` on each text: the texts are joined with newlines, which no
+        key contains, each automaton runs once over the batch, and the per-hit bookkeeping (span
+        mapping, word boundaries, de-duplication across streams) is done on arrays.
+        """
+        st = compact_streams(normalized)
+        n_texts = len(normalized)
+        rows: list[tuple[IntArray, IntArray, IntArray, int]] = []  # (term ids, cstart, cend, via)
+
+        def expand(stream: int, key: IntArray, cs: IntArray, ce: IntArray) -> None:
+            ptr, flat = self._streams[stream]
+            counts = ptr[key + 1] - ptr[key]
+            idx = _ranges(ptr[key], counts)
+            rows.append((flat[idx], np.repeat(cs, counts), np.repeat(ce, counts), stream))
+
+        found = _find(self._bytes[0], st.compact_utf8)
+        if found.shape[0]:
+            key, cs, ce = found[:, 0], found[:, 1], found[:, 2]
+            ok = ~self._compact_ascii[key] | st.boundary_ok(cs, ce)
+            expand(0, key[ok], cs[ok], ce[ok])
+        if self._bytes[1] is not None:
+            found = _find(self._bytes[1], st.pinyin_utf8)
+            if found.shape[0]:
+                cs = st.pinyin_to_compact[found[:, 1]]
+                ce = st.pinyin_to_compact[found[:, 2]]
+                ok = (cs >= 0) & (ce >= 0)
+                key, cs, ce = found[ok, 0], cs[ok], ce[ok]
+                ascii_span = st.non_ascii_cum[ce] - st.non_ascii_cum[cs] == 0
+                ok = ~ascii_span | st.boundary_ok(cs, ce)
+                expand(1, key[ok], cs[ok], ce[ok])
+        if self._bytes[2] is not None and st.initials_differ.any():
+            found = _find(self._bytes[2], st.initials_utf8)
+            if found.shape[0]:
+                key, cs, ce = found[:, 0], found[:, 1], found[:, 2]
+                # Only mixed Hanzi/Latin regions ("收y行k"): pure Hanzi is covered by the other
+                # streams, and pure Latin initials would match ordinary English words.
+                non_ascii = st.non_ascii_cum[ce] - st.non_ascii_cum[cs]
+                ok = (non_ascii > 0) & (non_ascii < ce - cs) & st.initials_differ[st.text_of(cs)]
+                expand(2, key[ok], cs[ok], ce[ok])
+        if not rows:
+            return BatchHits.empty(n_texts)
+        term = np.concatenate([r[0] for r in rows])
+        cs = np.concatenate([r[1] for r in rows])
+        ce = np.concatenate([r[2] for r in rows])
+        via = np.concatenate([np.full(r[0].shape[0], r[3], dtype=np.int64) for r in rows])
+        # A homophone or abbreviation hit is dropped when an earlier hit (text first) already
+        # covers the same compact span with the same category.
+        width = np.int64(len(st.compact) + 1)
+        key = (self.term_category[term] * width + cs) * width + ce
+        _, first = np.unique(key, return_index=True)
+        keep = via == 0
+        keep[first] = True
+        term, cs, ce, via = term[keep], cs[keep], ce[keep], via[keep]
+        text = st.text_of(cs)
+        order = np.argsort(text, kind="stable")
+        term, cs, ce, via, text = term[order], cs[order], ce[order], via[order], text[order]
+        start = st.compact_to_norm[cs] - st.norm_start[text]
+        end = st.compact_to_norm[ce - 1] + 1 - st.norm_start[text]
+        ptr = np.searchsorted(text, np.arange(n_texts + 1)).astype(np.int64)
+        return BatchHits(text, term, start, end, via, ptr)
+
+    def match_one(self, normalized: str, views: Views | None = None) -> list[tuple[Term, int, int, str]]:
+        """Reference implementation of :meth:`match` on one text (kept to test the batch path)."""
         if views is None:
             views = Views(normalized)
         if not views.compact:
@@ -129,6 +237,49 @@ class Lexicon:
                     seen.add((term.category, s, e))
                     out.append((term, a, b, "initials"))
         return out
+
+
+@dataclass(frozen=True)
+class BatchHits:
+    """Lexicon hits of a batch as parallel arrays, grouped by text.
+
+    Hits of text ``i`` are rows ``ptr[i]:ptr[i+1]``, in the order :meth:`Lexicon.match` reports
+    them. ``start``/``end`` are spans in that text's normalised string; ``via`` indexes ``VIA``.
+    """
+
+    text: IntArray
+    term: IntArray
+    start: IntArray
+    end: IntArray
+    via: IntArray
+    ptr: IntArray
+
+    @classmethod
+    def empty(cls, n_texts: int) -> BatchHits:
+        """No hits in ``n_texts`` texts."""
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, none, none, np.zeros(n_texts + 1, dtype=np.int64))
+
+
+def _find(automaton: ahocorasick_rs.BytesAhoCorasick | None, haystack: Utf8) -> IntArray:
+    """``(key, start, end)`` rows of every (overlapping) match, offsets in characters."""
+    if automaton is None:
+        return np.zeros((0, 3), dtype=np.int64)
+    found = np.array(automaton.find_matches_as_indexes(haystack.data, overlapping=True), dtype=np.int64)
+    found = found.reshape(-1, 3)
+    if found.shape[0]:
+        found[:, 1] = haystack.chars(found[:, 1])
+        found[:, 2] = haystack.chars(found[:, 2])
+    return found
+
+
+def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.cumsum(lengths) - lengths
+    return np.repeat(starts - shift, lengths) + np.arange(total, dtype=np.int64)
 
 
 def _parse_file(name: str, data: dict[str, Any]) -> tuple[list[Term], str]:

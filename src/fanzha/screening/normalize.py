@@ -22,10 +22,12 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import accumulate
 
+import numpy as np
+import numpy.typing as npt
 import opencc  # type: ignore[import-not-found,unused-ignore]
 from pypinyin import Style, lazy_pinyin
 
@@ -161,12 +163,34 @@ _STAGES: tuple[tuple[re.Pattern[str], Repl], ...] = (
 )
 
 
+# The fast path runs the same steps as ``_STAGES`` with patterns that start with a character class,
+# so that the regex engine can skip ahead instead of trying a lookbehind at every position; the
+# tracked path keeps ``_STAGES`` and the property tests check that both agree.
+_FAST_COLLAPSE = _STAGES[0][0]
+_FAST_PAREN = re.compile(f"([{CJK}])(?: ?[(\\[【〔] ?(?:[a-z]{{1,6}}|[^ a-z0-9{CJK}]{{1,3}}|[{CJK}]) ?[)\\]】〕])+")
+_FAST_SEP = re.compile(f"([{CJK}])[{_SEP_CLASS}]+(?=[{CJK}])")
+_FAST_RADICAL = _STAGES[3][0]
+_FAST_NUMERALS = _STAGES[4][0]
+# Only Latin tokens that mix letters and digits can change under leet folding.
+_FAST_LEET = re.compile(
+    r"(?:[a-z](?<![a-z0-9.@/:_\-][a-z])[a-z]*[0-9]|[0-9](?<![a-z0-9.@/:_\-][0-9])[0-9]*[a-z])"
+    r"[a-z0-9]*(?![a-z0-9.@/:_\-])"
+)
+_BRACKETS = frozenset("([【〔")
+
+
 def normalize_text(text: str) -> str:
     """Normalise ``text`` (fast path, no offsets). Never raises on any ``str``."""
     out = text.translate(_CHAR_MAP)
-    for pattern, repl in _STAGES:
-        out = pattern.sub(repl, out)
-    return out
+    if "  " in out:
+        out = _FAST_COLLAPSE.sub(" ", out)
+    if not _BRACKETS.isdisjoint(out):
+        out = _FAST_PAREN.sub(r"\1", out)
+    out = _FAST_SEP.sub(r"\1", out)
+    out = _FAST_RADICAL.sub(_radical, out)
+    out = _FAST_NUMERALS.sub(_numerals, out)
+    out = _FAST_LEET.sub(_leet, out)
+    return out.strip(" ")
 
 
 def _sub_tracked(
@@ -343,3 +367,160 @@ def pinyin_key(term: str) -> str:
 def initials_key(term: str) -> str:
     """Pinyin initials of a (normalised) term, matching :class:`Views`.initials."""
     return "".join((pinyin_of(c) if c > "\x7f" else c)[0] for c in _COMPACT_DROP.sub("", term))
+
+
+# --- batch matching streams -----------------------------------------------------------------------
+
+
+class _CapSyllableMap(dict[int, str]):
+    """Like ``_SYLLABLES`` but with the first letter of every syllable upper-case.
+
+    One ``translate`` then gives both the pinyin stream (lower-cased) and where each syllable
+    starts (the characters that are not lower-case ASCII letters).
+    """
+
+    def __missing__(self, cp: int) -> str:
+        syllable = _SYLLABLES[cp]
+        value = syllable[0].upper() + syllable[1:] if syllable.isascii() and syllable.isalpha() else syllable
+        self[cp] = value
+        return value
+
+
+_CAP_SYLLABLES = _CapSyllableMap({ord("\n"): "\n"})
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def _codes(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _is_cjk(codes: npt.NDArray[np.uint32]) -> BoolArray:
+    out: BoolArray = (
+        ((codes >= 0x3400) & (codes <= 0x4DBF))
+        | ((codes >= 0x4E00) & (codes <= 0x9FFF))
+        | ((codes >= 0xF900) & (codes <= 0xFAFF))
+        | ((codes >= 0x20000) & (codes <= 0x2FFFF))
+    )
+    return out
+
+
+def _is_ascii_alnum(codes: npt.NDArray[np.uint32]) -> BoolArray:
+    out: BoolArray = ((codes >= 0x61) & (codes <= 0x7A)) | ((codes >= 0x30) & (codes <= 0x39))
+    return out
+
+
+class Utf8:
+    """A string's UTF-8 bytes and the map from byte offsets back to character offsets.
+
+    The automata run on bytes: ahocorasick_rs's ``str`` interface converts offsets per match and
+    costs several times more on CJK text than the matching itself.
+    """
+
+    __slots__ = ("data", "to_char")
+
+    def __init__(self, text: str, codes: npt.NDArray[np.uint32]) -> None:
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.to_char: IntArray | None = None
+        if len(self.data) != codes.shape[0]:
+            width = 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
+            starts = np.zeros(codes.shape[0] + 1, dtype=np.int64)
+            np.cumsum(width, out=starts[1:])
+            inv = np.full(len(self.data) + 1, -1, dtype=np.int64)
+            inv[starts] = np.arange(codes.shape[0] + 1, dtype=np.int64)
+            self.to_char = inv
+
+    def chars(self, offsets: IntArray) -> IntArray:
+        """Character offsets of byte offsets that fall on character boundaries."""
+        return offsets if self.to_char is None else self.to_char[offsets]
+
+
+class Streams:
+    """The matching views of a batch of normalised texts, joined by newlines, with index maps.
+
+    The batch counterpart of :class:`Views`: ``compact``, ``pinyin`` and ``initials`` are the views
+    of every text joined with ``"\\n"`` (no lexicon key contains one, so no hit crosses texts).
+
+    Attributes:
+        compact_to_norm: Position in the joined normalised text of every compact character.
+        norm_start: Where each text starts in the joined normalised text.
+        pinyin_to_compact: For a pinyin position that starts a syllable (or the end), the compact
+            index of its character; -1 inside a syllable.
+        non_ascii_cum: Prefix counts of non-ASCII compact characters.
+        initials_differ: Per text, whether its initials view differs from its compact view.
+    """
+
+    __slots__ = (
+        "_alnum",
+        "_newlines",
+        "compact",
+        "compact_utf8",
+        "initials_utf8",
+        "pinyin_utf8",
+        "compact_to_norm",
+        "initials",
+        "initials_differ",
+        "non_ascii_cum",
+        "norm_start",
+        "pinyin",
+        "pinyin_to_compact",
+    )
+
+    def __init__(self, normalized: Sequence[str]) -> None:
+        normalized = [t.replace("\n", " ") if "\n" in t else t for t in normalized]
+        lengths = np.fromiter((len(t) for t in normalized), dtype=np.int64, count=len(normalized))
+        self.norm_start = np.zeros(len(normalized), dtype=np.int64)
+        if len(normalized) > 1:
+            self.norm_start[1:] = np.cumsum(lengths[:-1] + 1)
+        codes = _codes("\n".join(normalized))
+        alnum = _is_ascii_alnum(codes)
+        self._alnum = alnum
+        keep = alnum | _is_cjk(codes) | (codes == 0x0A)
+        self.compact_to_norm: IntArray = np.flatnonzero(keep).astype(np.int64)
+        ccodes = codes[self.compact_to_norm]
+        self.compact = ccodes.tobytes().decode("utf-32-le", "surrogatepass")
+        self._newlines: IntArray = np.flatnonzero(ccodes == 0x0A).astype(np.int64)
+        capped = self.compact.translate(_CAP_SYLLABLES)
+        self.pinyin = capped.lower()
+        pcodes = _codes(capped)
+        starts = np.flatnonzero(~((pcodes >= 0x61) & (pcodes <= 0x7A)))
+        if starts.shape[0] != ccodes.shape[0]:  # pragma: no cover - every syllable has one start
+            raise AssertionError("pinyin syllable starts do not line up with the compact view")
+        inv = np.full(pcodes.shape[0] + 1, -1, dtype=np.int64)
+        inv[starts] = np.arange(starts.shape[0], dtype=np.int64)
+        inv[pcodes.shape[0]] = ccodes.shape[0]
+        self.pinyin_to_compact = inv
+        icodes = pcodes[starts]
+        upper = (icodes >= 0x41) & (icodes <= 0x5A)
+        icodes = np.where(upper, icodes | 0x20, icodes).astype(np.uint32)
+        self.initials = icodes.tobytes().decode("utf-32-le", "surrogatepass")
+        non_ascii = ccodes > 0x7F
+        self.non_ascii_cum = np.zeros(ccodes.shape[0] + 1, dtype=np.int64)
+        np.cumsum(non_ascii, out=self.non_ascii_cum[1:])
+        self.compact_utf8 = Utf8(self.compact, ccodes)
+        self.pinyin_utf8 = Utf8(self.pinyin, pcodes)
+        self.initials_utf8 = Utf8(self.initials, icodes)
+        differ = np.flatnonzero(icodes != ccodes)
+        self.initials_differ = np.zeros(len(normalized), dtype=bool)
+        self.initials_differ[self.text_of(differ)] = True
+
+    def text_of(self, compact_index: IntArray) -> IntArray:
+        """Which text each compact index belongs to."""
+        out: IntArray = np.searchsorted(self._newlines, compact_index).astype(np.int64)
+        return out
+
+    def boundary_ok(self, cs: IntArray, ce: IntArray) -> BoolArray:
+        """Whether the normalised spans of compact ``[cs, ce)`` sit on Latin word boundaries."""
+        a = self.compact_to_norm[cs]
+        b = self.compact_to_norm[ce - 1] + 1
+        n = self._alnum.shape[0]
+        before = self._alnum[np.maximum(a - 1, 0)] & (a > 0)
+        after = self._alnum[np.minimum(b, n - 1)] & (b < n)
+        out: BoolArray = ~(before | after)
+        return out
+
+
+def compact_streams(normalized: Sequence[str]) -> Streams:
+    """The :class:`Streams` of a batch of normalised texts (none may contain a newline)."""
+    return Streams(normalized)

@@ -1,0 +1,1 @@
+"""Appeals against measures: submitted by the platform for its user, decided by someone else."""

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
+from fanzha.measures.vocabulary import MeasureKind, MeasureState
+
+
+class MeasureRepository:
+    """All SQL on measures, strikes, re-verification tasks and statements."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: Measure | Strike | ReverifyTask | Statement) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, measure_id: int) -> Measure | None:
+        return self.session.get(Measure, measure_id)
+
+    def move(self, measure_id: int, *, from_states: Sequence[str], values: dict[str, Any]) -> bool:
+        """Change a measure only if it is still in one of ``from_states`` (the guard against races)."""
+        result = self.session.execute(
+            update(Measure).where(Measure.id == measure_id, Measure.state.in_(list(from_states))).values(**values)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def in_force(self, account_id: str, at: datetime) -> list[Measure]:
+        """Active measures on an account that have started and not ended (one indexed query)."""
+        return list(
+            self.session.execute(
+                select(Measure)
+                .where(
+                    Measure.account_id == account_id,
+                    Measure.state == MeasureState.active.value,
+                    or_(Measure.ends_at.is_(None), Measure.ends_at > at),
+                )
+                .order_by(Measure.id)
+            ).scalars()
+        )
+
+    def for_account(self, account_id: str, *, limit: int) -> list[Measure]:
+        return list(
+            self.session.execute(
+                select(Measure).where(Measure.account_id == account_id).order_by(Measure.id.desc()).limit(limit)
+            ).scalars()
+        )
+
+    def for_case(self, case_id: int) -> list[Measure]:
+        return list(
+            self.session.execute(select(Measure).where(Measure.case_id == case_id).order_by(Measure.id)).scalars()
+        )
+
+    def pending(self, *, limit: int) -> list[Measure]:
+        return list(
+            self.session.execute(
+                select(Measure)
+                .where(Measure.state == MeasureState.pending_approval.value)
+                .order_by(Measure.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def ending_by(self, at: datetime, *, limit: int) -> list[Measure]:
+        return list(
+            self.session.execute(
+                select(Measure)
+                .where(Measure.state == MeasureState.active.value, Measure.ends_at <= at)
+                .order_by(Measure.ends_at)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def rectify_overdue(self, at: datetime, *, limit: int) -> list[Measure]:
+        return list(
+            self.session.execute(
+                select(Measure)
+                .where(
+                    Measure.state == MeasureState.active.value,
+                    Measure.kind == MeasureKind.rectify.value,
+                    Measure.deadline <= at,
+                )
+                .order_by(Measure.deadline)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def active_bans(self) -> list[Measure]:
+        return list(
+            self.session.execute(
+                select(Measure).where(
+                    Measure.state == MeasureState.active.value,
+                    Measure.kind == MeasureKind.ban_reregistration.value,
+                )
+            ).scalars()
+        )
+
+    def strike_points(self, account_id: str, since: datetime) -> int:
+        total = self.session.execute(
+            select(func.coalesce(func.sum(Strike.weight), 0)).where(
+                Strike.account_id == account_id, Strike.at >= since, Strike.voided_at.is_(None)
+            )
+        ).scalar_one()
+        return int(total)
+
+    def strikes(self, account_id: str, since: datetime) -> list[Strike]:
+        return list(
+            self.session.execute(
+                select(Strike).where(Strike.account_id == account_id, Strike.at >= since).order_by(Strike.at)
+            ).scalars()
+        )
+
+    def void_strike(self, measure_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(Strike).where(Strike.measure_id == measure_id, Strike.voided_at.is_(None)).values(voided_at=at)
+        )
+
+    def statement_for(self, measure_id: int) -> Statement | None:
+        return self.session.execute(select(Statement).where(Statement.measure_id == measure_id)).scalar_one_or_none()
+
+    def get_statement(self, statement_id: int) -> Statement | None:
+        return self.session.get(Statement, statement_id)
+
+    def statements(
+        self, *, account_id: str | None, state: str | None, review_due_by: datetime | None, limit: int
+    ) -> list[Statement]:
+        statement = select(Statement).order_by(Statement.id.desc()).limit(limit)
+        if account_id is not None:
+            statement = statement.where(Statement.account_id == account_id)
+        if state is not None:
+            statement = statement.where(Statement.state == state)
+        if review_due_by is not None:
+            statement = statement.where(Statement.review_at <= review_due_by)
+        return list(self.session.execute(statement).scalars())
+
+    def move_statement(self, statement_id: int, *, from_state: str, values: dict[str, Any]) -> bool:
+        result = self.session.execute(
+            update(Statement).where(Statement.id == statement_id, Statement.state == from_state).values(**values)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def get_task(self, task_id: int) -> ReverifyTask | None:
+        return self.session.get(ReverifyTask, task_id)
+
+    def move_task(self, task_id: int, *, from_state: str, values: dict[str, Any]) -> bool:
+        result = self.session.execute(
+            update(ReverifyTask).where(ReverifyTask.id == task_id, ReverifyTask.state == from_state).values(**values)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def tasks_overdue(self, at: datetime, *, limit: int) -> list[ReverifyTask]:
+        return list(
+            self.session.execute(
+                select(ReverifyTask)
+                .where(ReverifyTask.state == "open", ReverifyTask.deadline <= at)
+                .order_by(ReverifyTask.deadline)
+                .limit(limit)
+            ).scalars()
+        )

@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints the platform registers and deliveries retried until they land."""
