@@ -120,42 +120,6 @@ async def open_loop(
             await asyncio.sleep(ahead)
         tasks.append(asyncio.create_task(one(scheduled, next(requests))))
     await asyncio.gather(*tasks)
-    result.elapsed = time.perf_counter() - started
-    return result
-
-
-async def open_loop(
-    host: str, port: int, requests: Iterator[bytes], *, rate: float, duration: float, connections: int
-) -> LoadResult:
-    """Send ``rate`` requests per second spread over a pool of connections; latency from schedule."""
-    result = LoadResult()
-    total = int(rate * duration)
-    interval = 1.0 / rate
-    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
-    for _ in range(connections):
-        pool.put_nowait(await asyncio.open_connection(host, port))
-    start = time.perf_counter() + 0.05
-
-    async def one(scheduled: float, request: bytes) -> None:
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        reader, writer = await pool.get()
-        try:
-            writer.write(request)
-            result.sent += 1
-            status = await _read_response(reader)
-        finally:
-            pool.put_nowait((reader, writer))
-        result.latencies.append(time.perf_counter() - scheduled)
-        result.statuses[status] = result.statuses.get(status, 0) + 1
-        if status < 300:
-            result.ok += 1
-        else:
-            result.errors += 1
-
-    tasks = [asyncio.create_task(one(start + i * interval, next(requests))) for i in range(total)]
-    await asyncio.gather(*tasks)
     result.elapsed = time.perf_counter() - start
     while not pool.empty():
         _reader, writer = pool.get_nowait()

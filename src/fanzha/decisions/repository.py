@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
 from fanzha.entities.repository import AccountRepository
 from fanzha.kit.db import PointReader
+
+
+DECISIONS = cast(Table, DecisionRecord.__table__)
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 class DecisionRepository:
@@ -43,7 +47,7 @@ class DecisionRepository:
         """Insert decisions whose event id is not stored yet; return the event ids inserted."""
         if not rows:
             return set()
-        table = DecisionRecord.__table__
+        table = DECISIONS
         dialect = self.session.get_bind().dialect.name
         dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = (
@@ -53,7 +57,7 @@ class DecisionRepository:
 
     def insert_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.session.execute(insert(OutboxMessage.__table__), list(rows))
+            self.session.execute(insert(OUTBOX), list(rows))
 
     def upsert_accounts(self, rows: Sequence[dict[str, Any]]) -> None:
         AccountRepository(self.session).upsert_many(rows)

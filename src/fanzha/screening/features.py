@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fanzha.screening.indicators import Indicator
-from fanzha.screening.lexicon import Term
+from fanzha.screening.lexicon import BatchHits, Term
 
 FEATURE_VERSION = 1
 NGRAM_MAX = 4
@@ -71,13 +71,48 @@ def ngram_hashes(text: str, bits: int = HASH_BITS) -> npt.NDArray[np.int64]:
 def batch_ngram_hashes(
     texts: Sequence[str], bits: int = HASH_BITS
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Hashes of many texts at once: ``(indices, offsets)`` with text ``i`` at ``offsets[i]:offsets[i+1]``."""
-    chunks = [ngram_hashes(t, bits) for t in texts]
-    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
-    if chunks:
-        offsets[1:] = np.cumsum([c.shape[0] for c in chunks])
-        return np.concatenate(chunks), offsets
-    return np.zeros(0, dtype=np.int64), offsets
+    """Hashes of many texts at once: ``(indices, offsets)`` with text ``i`` at ``offsets[i]:offsets[i+1]``.
+
+    Text ``i``'s block equals ``ngram_hashes(texts[i])`` element for element: the padded texts are
+    concatenated, every order is hashed over the whole buffer in one pass, and the windows that
+    lie inside one padded text are gathered back in per-text, order-by-order layout.
+    """
+    n_texts = len(texts)
+    offsets = np.zeros(n_texts + 1, dtype=np.int64)
+    if not n_texts:
+        return np.zeros(0, dtype=np.int64), offsets
+    padded_len = np.fromiter((len(t) + 2 for t in texts), dtype=np.int64, count=n_texts)
+    starts = np.zeros(n_texts, dtype=np.int64)
+    np.cumsum(padded_len[:-1], out=starts[1:])
+    joined = "".join([f" {t} " for t in texts])
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    total = codes.shape[0]
+    acc = codes * _MULT[0]
+    parts = [acc]
+    for k in range(1, NGRAM_MAX):
+        acc = (acc[:-1] ^ (codes[k:] * _MULT[k])) * _MIX
+        parts.append(acc)
+    allh = np.concatenate(parts)
+    allh ^= allh >> np.uint64(31)
+    allh *= _MULT[1]
+    allh >>= np.uint64(64 - bits)
+    # Order k+1 starts at base[k] in allh; text i has max(0, n_i - k) windows of that order.
+    base = np.array([k * total - k * (k - 1) // 2 for k in range(NGRAM_MAX)], dtype=np.int64)
+    orders = np.arange(NGRAM_MAX, dtype=np.int64)
+    lengths = np.maximum(padded_len[:, None] - orders[None, :], 0)
+    idx = _ranges((starts[:, None] + base[None, :]).ravel(), lengths.ravel())
+    np.cumsum(lengths.sum(axis=1), out=offsets[1:])
+    return allh[idx].astype(np.int64), offsets
+
+
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.cumsum(lengths) - lengths
+    out: npt.NDArray[np.int64] = np.repeat(starts - shift, lengths) + np.arange(total, dtype=np.int64)
+    return out
 
 
 def dense_names(categories: Sequence[str]) -> list[str]:
@@ -122,4 +157,74 @@ def dense_features(
     if text:
         out[tail + 1] = len(_HAN.findall(text)) / len(text)
     out[tail + 2] = min(len({k[1] for k in seen_terms}), 6) / 3.0
+    return out
+
+
+def dense_block(
+    normalized: Sequence[str],
+    categories: Sequence[str],
+    lexicon_categories: Sequence[str],
+    hits: BatchHits,
+    term_category: npt.NDArray[np.int64],
+    term_weight: npt.NDArray[np.float64],
+    indicators: Sequence[Sequence[tuple[str, tuple[str, ...]]]],
+) -> npt.NDArray[np.float32]:
+    """:func:`dense_features` for a whole batch, computed on arrays (``(N, D)``).
+
+    ``indicators[i]`` lists ``(type, flags)`` of text ``i``; ``term_category`` indexes
+    ``lexicon_categories``; the lexicon columns follow ``categories`` (the model's order).
+    """
+    n = len(normalized)
+    n_cat = len(categories)
+    out = np.zeros((n, n_cat + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS) + 3), dtype=np.float32)
+    column = {c: i for i, c in enumerate(categories)}
+    to_column = np.array([column.get(c, -1) for c in lexicon_categories], dtype=np.int64)
+    n_distinct = np.zeros(n, dtype=np.float32)
+    if hits.term.shape[0]:
+        col = to_column[term_category[hits.term]]
+        known = col >= 0
+        text, term, col, via = hits.text[known], hits.term[known], col[known], hits.via[known]
+        # One contribution per distinct term and text; a homophone-only term counts 0.8.
+        n_terms = np.int64(term_weight.shape[0])
+        pair = text * n_terms + term
+        pairs = np.unique(pair)
+        direct = np.isin(pairs, pair[via == 0])
+        p_text = pairs // n_terms
+        p_term = pairs % n_terms
+        weight = np.abs(term_weight[p_term]) * np.where(direct, 1.0, 0.8)
+        cell = p_text * n_cat + to_column[term_category[p_term]]
+        lex = np.bincount(cell, weights=weight, minlength=n * n_cat).reshape(n, n_cat)
+        out[:, :n_cat] = np.minimum(lex, 3.0)
+        cats = np.unique(text * n_cat + col)
+        n_distinct = np.bincount(cats // n_cat, minlength=n).astype(np.float32)
+    base = n_cat
+    type_index = {t: i for i, t in enumerate(INDICATOR_TYPES)}
+    flag_index = {f: i for i, f in enumerate(INDICATOR_FLAGS)}
+    for i, found in enumerate(indicators):
+        for kind, flags in found:
+            j = type_index.get(kind)
+            if j is not None:
+                out[i, base + j] += 1.0
+            for flag in flags:
+                f = flag_index.get(flag.split(":", 1)[0])
+                if f is not None:
+                    out[i, base + len(INDICATOR_TYPES) + f] = 1.0
+    np.minimum(out[:, base : base + len(INDICATOR_TYPES)], 2.0, out=out[:, base : base + len(INDICATOR_TYPES)])
+    tail = base + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS)
+    lengths = np.fromiter((len(t) for t in normalized), dtype=np.float64, count=n)
+    out[:, tail] = np.log1p(lengths) / 5.0
+    out[:, tail + 1] = _han_counts(normalized) / np.maximum(lengths, 1.0)
+    out[:, tail + 2] = np.minimum(n_distinct, 6.0) / 3.0
+    return out
+
+
+def _han_counts(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Characters in U+4E00..U+9FFF per text (the ``script:cjk_share`` numerator)."""
+    joined = "".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cum = np.zeros(codes.shape[0] + 1, dtype=np.float64)
+    np.cumsum((codes >= 0x4E00) & (codes <= 0x9FFF), out=cum[1:])
+    ends = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), out=ends[1:])
+    out: npt.NDArray[np.float64] = cum[ends[1:]] - cum[ends[:-1]]
     return out
