@@ -18,12 +18,12 @@ from fanzha import __version__
 from fanzha.auth.deps import MetricsRead
 from fanzha.auth.endpoints import router as keys_router
 from fanzha.auth.service import Authenticator
-from fanzha.decisions.endpoints import fast_routes
+from fanzha.decisions.endpoints import decide_fast
 from fanzha.decisions.endpoints import router as decisions_router
 from fanzha.entities.endpoints import router as labels_router
 from fanzha.events.schemas import Event
 from fanzha.kit.errors import FanzhaError, PayloadTooLarge
-from fanzha.kit.web import json_response
+from fanzha.kit.web import error_response, json_response
 from fanzha.lists.endpoints import router as lists_router
 from fanzha.rules.endpoints import router as rules_router
 from fanzha.rules.schemas import RuleSetPush
@@ -79,6 +79,26 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+class FanzhaAPI(FastAPI):
+    """The FastAPI app, with ``POST /v1/decisions`` answered before the middleware stack.
+
+    Every other request takes the ordinary path; the decision handler does its own body limit,
+    authentication and error answers (see :func:`fanzha.decisions.endpoints.decide_fast`).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/v1/decisions":
+            limit = self.state.runtime.settings.max_request_bytes
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and value.isdigit() and int(value) > limit:
+                    await _send_json(send, 413, PayloadTooLarge(f"request body is over {limit} bytes").to_dict())
+                    return
+            scope["app"] = self
+            await decide_fast(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 async def _periodic(runtime: Runtime) -> None:
     """Every second: changes from other processes, SQLite checkpoint; snapshots now and then."""
     loop = asyncio.get_running_loop()
@@ -121,7 +141,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if owned:
                 active.stop()
 
-    app = FastAPI(
+    app = FanzhaAPI(
         title="fanzha 反诈",
         version=__version__,
         description="Anti-fraud governance platform: decisions, rules, lists, labels.",
@@ -133,11 +153,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.exception_handler(FanzhaError)
     async def handle_fanzha_error(request: Request, error: FanzhaError) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-        response = json_response(error.to_dict(), error.status_code)
-        if headers:
-            response.headers.update(headers)
-        return response
+        return error_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def handle_validation_error(request: Request, error: RequestValidationError) -> Response:
@@ -172,9 +188,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in (decisions_router, rules_router, lists_router, labels_router, keys_router):
         app.include_router(router)
     _include_screening(app)
-    # The hot path skips FastAPI's per-request dependency solving; the documented route stays
-    # in the OpenAPI description and behaves the same (see decisions/endpoints.py).
-    app.router.routes[0:0] = fast_routes
     _document_raw_bodies(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     return app

@@ -6,6 +6,10 @@ nothing that identifies the person. Types not listed here are not personal data 
 
 from __future__ import annotations
 
+from fanzha.auth.roles import Permission
+from fanzha.auth.service import Principal
+from fanzha.kit.errors import Forbidden
+
 PERSONAL_TYPES = frozenset({"phone", "id_number", "id_hash", "payment_account"})
 
 
@@ -20,3 +24,9 @@ def mask_value(value: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
 def mask(kind: str, value: str) -> str:
     """``value`` masked when ``kind`` is personal data, else unchanged."""
     return mask_value(value) if kind in PERSONAL_TYPES else value
+
+
+def require_reveal(principal: Principal, reveal: bool) -> None:
+    """Unmasked personal data only for roles with ``personal_data:reveal`` (the read is then audited)."""
+    if reveal and not principal.can(Permission.personal_data_reveal):
+        raise Forbidden(f"role {principal.role.value!r} may not read unmasked personal data")

@@ -101,9 +101,6 @@ def serve(
         overrides["port"] = port
     settings = settings_for(data_dir, **overrides)
     _init(settings, quiet=True)
-    # The decision journal's thread and the event loop share the GIL; a shorter switch interval
-    # than the default 5 ms keeps a request from waiting on the journal's Python work.
-    sys.setswitchinterval(0.0005)
     console.print(f"serving on http://{settings.host}:{settings.port}  (data in {settings.data_dir.resolve()})")
     uvicorn.run(
         create_app(settings),

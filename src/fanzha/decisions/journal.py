@@ -17,8 +17,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.decisions.repository import DecisionRepository
 
@@ -59,8 +59,9 @@ def _settle(items: list[tuple[JournalItem, dict[str, Any] | None, BaseException 
 class DecisionJournal:
     """A single writer thread committing decisions in batches."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, max_batch: int = 512) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine, *, max_batch: int = 512) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[JournalItem | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="fanzha-journal", daemon=True)
@@ -78,6 +79,9 @@ class DecisionJournal:
             self._queue.put(_STOP)
             self._thread.join(timeout=30)
             self._started = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def submit(self, item: JournalItem) -> Future[dict[str, Any] | None]:
         """Queue rows for the next commit. The future gives the stored answer for a duplicate, else None."""
@@ -149,25 +153,36 @@ class DecisionJournal:
 
     def _commit(self, batch: list[JournalItem]) -> dict[str, dict[str, Any]]:
         """Write the batch in one transaction; return the stored answers of duplicates."""
-        with self._sessions() as session, session.begin():
-            repository = DecisionRepository(session)
-            decisions: dict[str, JournalItem] = {}
-            for item in batch:
-                if item.decision is not None:
-                    decisions.setdefault(item.event_id, item)
-            inserted = repository.insert_decisions([item.decision for item in decisions.values() if item.decision])
-            duplicates: dict[str, dict[str, Any]] = {}
-            for event_id in decisions.keys() - inserted:
-                stored = repository.get_response(event_id)
-                if stored is not None:
-                    duplicates[event_id] = stored
-            fresh = [decisions[event_id] for event_id in inserted]
-            repository.insert_outbox([row for item in fresh for row in item.outbox])
-            repository.upsert_accounts([row for item in fresh for row in item.accounts])
-            inbox_rows = [item.inbox for item in batch if item.inbox is not None]
-            if inbox_rows:
-                known = repository.existing_inbox_ids([row["event_id"] for row in inbox_rows])
-                unique = {row["event_id"]: row for row in inbox_rows if row["event_id"] not in known}
-                repository.insert_inbox(list(unique.values()))
-            repository.delete_inbox([item.event_id for item in batch if item.inbox_done])
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        try:
+            with self._connection.begin():
+                return self._write_rows(DecisionRepository(self._connection), batch)
+        except Exception:
+            # A broken connection (database restarted) is replaced on the next batch.
+            self._connection.close()
+            self._connection = None
+            raise
+
+    @staticmethod
+    def _write_rows(repository: DecisionRepository, batch: list[JournalItem]) -> dict[str, dict[str, Any]]:
+        decisions: dict[str, JournalItem] = {}
+        for item in batch:
+            if item.decision is not None:
+                decisions.setdefault(item.event_id, item)
+        inserted = repository.insert_decisions([item.decision for item in decisions.values() if item.decision])
+        duplicates: dict[str, dict[str, Any]] = {}
+        for event_id in decisions.keys() - inserted:
+            stored = repository.get_response(event_id)
+            if stored is not None:
+                duplicates[event_id] = stored
+        fresh = [decisions[event_id] for event_id in inserted]
+        repository.insert_outbox([row for item in fresh for row in item.outbox])
+        repository.upsert_accounts([row for item in fresh for row in item.accounts])
+        inbox_rows = [item.inbox for item in batch if item.inbox is not None]
+        if inbox_rows:
+            known = repository.existing_inbox_ids([row["event_id"] for row in inbox_rows])
+            unique = {row["event_id"]: row for row in inbox_rows if row["event_id"] not in known}
+            repository.insert_inbox(list(unique.values()))
+        repository.delete_inbox([item.event_id for item in batch if item.inbox_done])
         return duplicates

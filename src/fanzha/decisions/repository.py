@@ -1,27 +1,37 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, Table, delete, func, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
 from fanzha.entities.repository import AccountRepository
-from fanzha.kit.db import PointReader
-
+from fanzha.kit.db import PointReader, dialect_of
 
 DECISIONS = cast(Table, DecisionRecord.__table__)
 OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
-class DecisionRepository:
-    """All SQL on decisions, the event inbox and the outbox."""
+@functools.cache
+def _insert_new_decisions(dialect: str) -> Any:
+    # Built once: constructing the statement costs more than executing it for a small batch.
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return dialect_insert(DECISIONS).on_conflict_do_nothing(index_elements=["event_id"]).returning(DECISIONS.c.event_id)
 
-    def __init__(self, session: Session) -> None:
+
+class DecisionRepository:
+    """All SQL on decisions, the event inbox and the outbox.
+
+    It works on a session, or on a plain connection (the decision journal keeps one open).
+    """
+
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
 
     def get(self, event_id: str) -> DecisionRecord | None:
@@ -47,12 +57,7 @@ class DecisionRepository:
         """Insert decisions whose event id is not stored yet; return the event ids inserted."""
         if not rows:
             return set()
-        table = DECISIONS
-        dialect = self.session.get_bind().dialect.name
-        dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            dialect_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
-        )
+        statement = _insert_new_decisions(dialect_of(self.session))
         return set(self.session.execute(statement, list(rows)).scalars())
 
     def insert_outbox(self, rows: Sequence[dict[str, Any]]) -> None:

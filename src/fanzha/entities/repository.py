@@ -4,14 +4,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy import Connection, Engine, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.entities.models import Account, EntityLabel
 from fanzha.kit.clock import ensure_utc
-from fanzha.kit.db import PointReader
+from fanzha.kit.db import PointReader, dialect_of
 
 
 class LabelRepository:
@@ -56,9 +56,9 @@ class LabelRepository:
 
 
 class AccountRepository:
-    """All SQL on accounts as the decision path knows them."""
+    """All SQL on accounts as the decision path knows them (on a session or a connection)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
 
     def registered_at(self, account_id: str) -> datetime | None:
@@ -73,8 +73,7 @@ class AccountRepository:
         """Record accounts; a known registration time is kept, an unknown one is filled in."""
         if not rows:
             return
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = pg_insert if dialect_of(self.session) == "postgresql" else sqlite_insert
         statement = insert(Account).values(list(rows))
         statement = statement.on_conflict_do_update(
             index_elements=["account_id"],

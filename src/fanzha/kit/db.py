@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, Connection, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -113,6 +113,13 @@ def create_db_engine(
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+
+
+def dialect_of(executor: Session | Connection) -> str:
+    """The dialect name of a session or a connection (repositories accept either)."""
+    if isinstance(executor, Connection):
+        return executor.dialect.name
+    return executor.get_bind().dialect.name
 
 
 def checkpoint(engine: Engine) -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from fanzha.kit.db import transaction
-from fanzha.kit.errors import InvalidInput, PayloadTooLarge
+from fanzha.kit.errors import FanzhaError, InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
     from fanzha.runtime import Runtime
@@ -39,6 +39,26 @@ def json_response(content: Any, status_code: int = 200) -> Response:
         status_code=status_code,
         media_type="application/json",
     )
+
+
+async def read_body(request: Request, *, limit: int, what: str) -> bytes:
+    """The request body, refusing (413) as soon as it grows past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"{what} is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def error_response(error: FanzhaError) -> Response:
+    """The one JSON shape of every error fanzha answers (``{"error", "message", "details"?}``)."""
+    response = json_response(error.to_dict(), error.status_code)
+    if error.status_code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:

@@ -123,7 +123,7 @@ def _basis(legal_basis: Sequence[str], *, zh: bool) -> str:
         else:
             parts.append(item)
     if zh:
-        return "、".join(parts + ["《用户协议》"])
+        return "、".join([*parts, "《用户协议》"])
     return "; ".join([*parts, "the User Agreement"])
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from fanzha.screening._arrays import ranges
 from fanzha.screening.indicators import Indicator
 from fanzha.screening.lexicon import BatchHits, Term
 
@@ -100,19 +101,9 @@ def batch_ngram_hashes(
     base = np.array([k * total - k * (k - 1) // 2 for k in range(NGRAM_MAX)], dtype=np.int64)
     orders = np.arange(NGRAM_MAX, dtype=np.int64)
     lengths = np.maximum(padded_len[:, None] - orders[None, :], 0)
-    idx = _ranges((starts[:, None] + base[None, :]).ravel(), lengths.ravel())
+    idx = ranges((starts[:, None] + base[None, :]).ravel(), lengths.ravel())
     np.cumsum(lengths.sum(axis=1), out=offsets[1:])
     return allh[idx].astype(np.int64), offsets
-
-
-def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without a Python loop."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.cumsum(lengths) - lengths
-    out: npt.NDArray[np.int64] = np.repeat(starts - shift, lengths) + np.arange(total, dtype=np.int64)
-    return out
 
 
 def dense_names(categories: Sequence[str]) -> list[str]:

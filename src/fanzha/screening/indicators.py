@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import phonenumbers
@@ -55,13 +56,16 @@ def _tld() -> tldextract.TLDExtract:
 _VIRTUAL_PREFIXES = ("170", "171", "162", "165", "167", "192")
 _DATA_IOT_PREFIXES = ("140", "141", "144", "145", "146", "147", "148", "149")
 
-_PHONE_CANDIDATE = re.compile(r"(?<![0-9a-z])\+?[0-9](?:[ \-]?[0-9]){6,15}(?![0-9a-z])")
-_IOT_NUMBER = re.compile(r"(?<![0-9])1064[0-9]{9}(?![0-9])")
-_CARD_CANDIDATE = re.compile(r"(?<![0-9])[0-9]{4}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?(?![0-9])")
+# Patterns start with a character class and check the character before it with a lookbehind
+# placed after that class, which lets the regex engine skip ahead to candidate positions.
+_PHONE_CANDIDATE = re.compile(r"(?:\+(?<![0-9a-z]\+)[0-9]|[0-9](?<![0-9a-z][0-9]))(?:[ \-]?[0-9]){6,15}(?![0-9a-z])")
+_IOT_NUMBER = re.compile(r"1(?<![0-9]1)064[0-9]{9}(?![0-9])")
+_CARD_CANDIDATE = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{3}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?(?![0-9])")
 _EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}")
 _URL = re.compile(r"(?:https?://|www\.)[^\s" + CJK + r"<>\"'，。、！？“”]+")
 _HOST = re.compile(
-    r"(?<![a-z0-9@.\-])(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:xn--[a-z0-9\-]+|[a-z]{2,24})"
+    r"[a-z0-9](?<![a-z0-9@.\-][a-z0-9])(?:[a-z0-9\-]{0,61}[a-z0-9])?\."
+    r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)*(?:xn--[a-z0-9\-]+|[a-z]{2,24})"
     r"(?::[0-9]{2,5})?(?:/[^\s" + CJK + r"<>\"'，。、！？“”]*)?(?![a-z0-9\-])"
 )
 _IP_URL = re.compile(r"(?:https?://)?(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?::[0-9]{2,5})?/\S*")
@@ -81,6 +85,14 @@ _QR_HINT = re.compile(
 _CRYPTO = re.compile(
     r"(?<![A-Za-z0-9])(?:T[1-9A-HJ-NP-Za-km-z]{33}|0x[0-9a-fA-F]{40}|bc1[a-z0-9]{25,59})(?![A-Za-z0-9])"
 )
+
+_DIGIT = re.compile(r"[0-9]")
+# Every card, IoT and phone candidate contains seven digits in a row (separators allowed).
+_DIGIT_RUN = re.compile(r"[0-9](?:[ \-]?[0-9]){6}")
+_HOST_HINT = re.compile(r"[a-z0-9]\.[a-z]")
+_IP_HINT = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]")
+_CRYPTO_HINT = re.compile(r"[A-Za-z0-9]{26}")
+_PLAIN_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 _RISKY_TLDS = frozenset(
     "top xyz vip shop icu cc buzz club work live online site fun tk ml ga cf gq cyou sbs cfd bond".split()
@@ -131,8 +143,11 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_LEET_TABLE = str.maketrans(_tables.LEET)
+
+
 def _fold_leet(label: str) -> str:
-    return "".join(_tables.LEET.get(c, c) for c in label)
+    return label.translate(_LEET_TABLE)
 
 
 def _domain_flags(host: str, registered: str, suffix: str) -> list[str]:
@@ -162,9 +177,29 @@ def _phone_flags(national: str) -> list[str]:
     return []
 
 
+RawIndicator = tuple[str, str, int, int, tuple[str, ...]]
+"""``(type, value, start, end, flags)``; the span is in the normalised text, or ``(-s - 1, -e - 1)``
+for a span ``[s, e)`` taken directly on the original text."""
+
+
 def extract(norm: Normalized) -> list[Indicator]:
     """Extract every indicator from a normalised text, with spans in the original."""
-    text = norm.text
+    return [to_indicator(norm, raw) for raw in extract_raw(norm.text, norm.original)]
+
+
+def to_indicator(norm: Normalized, raw: RawIndicator) -> Indicator:
+    """The :class:`Indicator` of a raw extraction, its span mapped to the original text."""
+    kind, value, a, b, flags = raw
+    span = (-a - 1, -b - 1) if a < 0 else norm.to_original(a, b)
+    return Indicator(kind, value, span, flags)
+
+
+def extract_raw(text: str, original: str) -> list[RawIndicator]:
+    """Indicators of the normalised ``text`` (of ``original``), de-duplicated, in text order.
+
+    Spans stay in normalised coordinates: mapping them to the original is the expensive part and
+    only a caller that shows spans needs it (:func:`to_indicator`).
+    """
     found: list[tuple[str, str, int, int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
 
@@ -176,27 +211,31 @@ def extract(norm: Normalized) -> list[Indicator]:
         if claim:
             taken.append((a, b))
 
-    has_digit = any(c.isdigit() for c in text)
+    # Cheap pre-checks skip the extractors whose patterns cannot match: every text pays for the
+    # checks, few pay for the full patterns (and phonenumbers/tldextract).
+    has_digit = _DIGIT.search(text) is not None
     if "@" in text:
         for m in _EMAIL.finditer(text):
             add("email", m.group(0), *m.span())
-    if "." in text or "/" in text:
+    if ("." in text or "/" in text) and ("http" in text or "www." in text):
         for m in _URL.finditer(text):
             if not overlaps(*m.span()):
                 url = m.group(0).rstrip(".,;:!?)]")
                 a = m.start()
                 add("url", url, a, a + len(url))
                 _add_domain(url, a, a + len(url), add)
+    if "." in text and _HOST_HINT.search(text):
         for m in _HOST.finditer(text):
             if overlaps(*m.span()):
                 continue
             host = m.group(0).split("/", 1)[0].split(":", 1)[0]
             if host.rsplit(".", 1)[-1] in _FILE_EXTS:
                 continue
-            ext = _tld()(host)
-            if (not ext.suffix or not ext.domain) and "xn--" not in host:
+            domain, suffix = _split_host(host)
+            if (not suffix or not domain) and "xn--" not in host:
                 continue
             _add_domain(m.group(0), m.start(), m.end(), add)
+    if has_digit and "/" in text and _IP_HINT.search(text):
         for m in _IP_URL.finditer(text):
             if not overlaps(*m.span()):
                 add("url", m.group(0), *m.span(), ("ip_literal",))
@@ -209,12 +248,12 @@ def extract(norm: Normalized) -> list[Indicator]:
             if kind == "whatsapp":
                 value = _e164(value) or re.sub(r"[ \-]", "", value)
             add(kind, value, a, b)
-    if has_digit:
+    if has_digit and _DIGIT_RUN.search(text):
         for m in _CARD_CANDIDATE.finditer(text):
             digits = re.sub(r"[ \-]", "", m.group(0))
             if 16 <= len(digits) <= 19 and luhn_ok(digits) and not overlaps(*m.span()):
                 add("bank_card", digits, *m.span())
-        for m in _IOT_NUMBER.finditer(text):
+        for m in _IOT_NUMBER.finditer(text) if "1064" in text else ():
             if not overlaps(*m.span()):
                 add("phone", m.group(0), *m.span(), ("iot",))
         for m in _PHONE_CANDIDATE.finditer(text):
@@ -228,24 +267,31 @@ def extract(norm: Normalized) -> list[Indicator]:
             add("phone", e164, *m.span(), tuple(_phone_flags(national)))
     for m in _QR_HINT.finditer(text):
         add("payment_qr", m.group(0), *m.span(), claim=False)
-    for m in _CRYPTO.finditer(norm.original):
+    for m in _CRYPTO.finditer(original) if _CRYPTO_HINT.search(original) else ():
         found.append(("crypto_address", m.group(0), -m.start() - 1, -m.end() - 1, ()))
 
-    out: list[Indicator] = []
+    out: list[RawIndicator] = []
     seen: set[tuple[str, str]] = set()
-    for kind, value, a, b, flags in sorted(found, key=lambda f: (abs(f[2]), f[0])):
-        if (kind, value) in seen:
+    for item in sorted(found, key=lambda f: (abs(f[2]), f[0])):
+        if (item[0], item[1]) in seen:
             continue
-        seen.add((kind, value))
-        # Negative spans mark matches taken directly on the original text.
-        span = (-a - 1, -b - 1) if a < 0 else norm.to_original(a, b)
-        out.append(Indicator(kind, value, span, flags))
+        seen.add((item[0], item[1]))
+        out.append(item)
     return out
 
 
 def _e164(raw: str) -> str | None:
     digits = re.sub(r"[ \-]", "", raw)
-    if not raw.startswith("+") and not (len(digits) == 11 and digits.startswith("1")):
+    if not raw.startswith("+") and _PLAIN_CN_MOBILE.fullmatch(digits) and "00" not in digits:
+        # What phonenumbers returns for these (checked against it in the tests), without the cost
+        # of parsing; "00" is left to phonenumbers because it may read it as a dialling prefix.
+        return "+86" + digits
+    return _e164_slow(digits, raw.startswith("+"))
+
+
+@lru_cache(maxsize=4096)
+def _e164_slow(digits: str, international: bool) -> str | None:
+    if not international and not (len(digits) == 11 and digits.startswith("1")):
         # Only bare CN mobiles and explicit international numbers; other digit runs are too
         # ambiguous (prices, order numbers, dates) to call phones.
         if not (digits.startswith(("0", "400", "800", "95", "96")) and 7 <= len(digits) <= 12):
@@ -263,11 +309,18 @@ def _e164(raw: str) -> str | None:
 
 def _add_domain(url: str, a: int, b: int, add: _AddFn) -> None:
     host = re.sub(r"^[a-z]+://", "", url).split("/", 1)[0].split(":", 1)[0].split("@")[-1]
-    ext = _tld()(host)
-    if (not ext.suffix or not ext.domain) and "xn--" not in host:
+    domain, suffix = _split_host(host)
+    if (not suffix or not domain) and "xn--" not in host:
         return
-    registered = f"{ext.domain}.{ext.suffix}" if ext.suffix else host
-    add("domain", host, a, b, tuple(_domain_flags(host, registered, ext.suffix)), claim=True)
+    registered = f"{domain}.{suffix}" if suffix else host
+    add("domain", host, a, b, tuple(_domain_flags(host, registered, suffix)), claim=True)
+
+
+@lru_cache(maxsize=8192)
+def _split_host(host: str) -> tuple[str, str]:
+    """``(domain, suffix)`` of a host name by the bundled public-suffix list (cached per host)."""
+    ext = _tld()(host)
+    return ext.domain, ext.suffix
 
 
 class _AddFn(Protocol):

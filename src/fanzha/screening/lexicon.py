@@ -14,7 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from fanzha.screening._arrays import ranges
 from fanzha.screening.normalize import (
+    SingleStreams,
     Utf8,
     Views,
     compact_streams,
@@ -113,6 +115,10 @@ class Lexicon:
 
         self._streams = (csr(self._compact_terms), csr(self._pinyin_terms), csr(self._initial_terms))
         self._compact_ascii = np.array([k.isascii() for k in self._compact_keys], dtype=bool)
+        # The same tables as lists, for the one-text path (list indexing beats numpy scalars).
+        self._compact_ascii_list: list[bool] = self._compact_ascii.tolist()
+        self._term_category_list: list[int] = self.term_category.tolist()
+        self._stream_lists = tuple((ptr.tolist(), flat.tolist()) for ptr, flat in self._streams)
 
     def match(self, normalized: str, views: Views | None = None) -> list[tuple[Term, int, int, str]]:
         """Return ``(term, start, end, via)`` with spans in the normalised text."""
@@ -125,10 +131,12 @@ class Lexicon:
     def match_batch(self, normalized: Sequence[str]) -> BatchHits:
         """Match many normalised texts at once (the texts must not contain a newline).
 
-        Equivalent to :meth:`match_one` on each text: the texts are joined with newlines, which no
+        Equivalent to matching each text alone (``_match_single``): the texts are joined with newlines, which no
         key contains, each automaton runs once over the batch, and the per-hit bookkeeping (span
         mapping, word boundaries, de-duplication across streams) is done on arrays.
         """
+        if len(normalized) == 1:
+            return self._match_single(normalized[0])
         st = compact_streams(normalized)
         n_texts = len(normalized)
         rows: list[tuple[IntArray, IntArray, IntArray, int]] = []  # (term ids, cstart, cend, via)
@@ -136,7 +144,7 @@ class Lexicon:
         def expand(stream: int, key: IntArray, cs: IntArray, ce: IntArray) -> None:
             ptr, flat = self._streams[stream]
             counts = ptr[key + 1] - ptr[key]
-            idx = _ranges(ptr[key], counts)
+            idx = ranges(ptr[key], counts)
             rows.append((flat[idx], np.repeat(cs, counts), np.repeat(ce, counts), stream))
 
         found = _find(self._bytes[0], st.compact_utf8)
@@ -185,58 +193,81 @@ class Lexicon:
         ptr = np.searchsorted(text, np.arange(n_texts + 1)).astype(np.int64)
         return BatchHits(text, term, start, end, via, ptr)
 
-    def match_one(self, normalized: str, views: Views | None = None) -> list[tuple[Term, int, int, str]]:
-        """Reference implementation of :meth:`match` on one text (kept to test the batch path)."""
-        if views is None:
-            views = Views(normalized)
-        if not views.compact:
-            return []
-        out: list[tuple[Term, int, int, str]] = []
-        seen: set[tuple[str, int, int]] = set()
-        to_norm = views.compact_to_normalized
+    def _match_single(self, normalized: str) -> BatchHits:
+        """:meth:`match_batch` for one text, with lists instead of arrays (cheaper for one text)."""
+        if "\n" in normalized:
+            normalized = normalized.replace("\n", " ")
+        st = SingleStreams(normalized)
+        if not st.compact:
+            return BatchHits.empty(1)
+        c2n = st.compact_to_norm
+        n = len(normalized)
+        terms: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        vias: list[int] = []
+        seen: set[tuple[int, int, int]] = set()
+        cat = self._term_category_list
 
         def boundary_ok(a: int, b: int) -> bool:
             # ASCII terms must not sit inside a longer Latin word ("sd" in "wasd").
             if a > 0 and _ASCII_ALNUM.match(normalized[a - 1]):
                 return False
-            return not (b < len(normalized) and _ASCII_ALNUM.match(normalized[b]))
+            return not (b < n and _ASCII_ALNUM.match(normalized[b]))
 
-        for pi, s, e in self._ac_compact.find_matches_as_indexes(views.compact, overlapping=True):
-            a, b = to_norm(s), to_norm(e - 1) + 1
-            key = self._compact_keys[pi]
-            if key.isascii() and not boundary_ok(a, b):
+        ptr, flat = self._stream_lists[0]
+        for pi, s, e in self._ac_compact.find_matches_as_indexes(st.compact, overlapping=True):
+            a, b = c2n[s], c2n[e - 1] + 1
+            if self._compact_ascii_list[pi] and not boundary_ok(a, b):
                 continue
-            for term in self._compact_terms[pi]:
-                out.append((term, a, b, "text"))
-                seen.add((term.category, s, e))
+            for t in flat[ptr[pi] : ptr[pi + 1]]:
+                terms.append(t)
+                starts.append(a)
+                ends.append(b)
+                vias.append(0)
+                seen.add((cat[t], s, e))
         if self._ac_pinyin is not None:
-            for pi, s, e in self._ac_pinyin.find_matches_as_indexes(views.pinyin, overlapping=True):
-                cspan = views.pinyin_to_compact(s, e)
-                if cspan is None:
+            ptr, flat = self._stream_lists[1]
+            inv = st.pinyin_to_compact
+            for pi, s, e in self._ac_pinyin.find_matches_as_indexes(st.pinyin, overlapping=True):
+                cs, ce = inv[s], inv[e]
+                if cs < 0 or ce < 0:
                     continue
-                cs, ce = cspan
-                a, b = to_norm(cs), to_norm(ce - 1) + 1
-                if views.compact[cs:ce].isascii() and not boundary_ok(a, b):
+                a, b = c2n[cs], c2n[ce - 1] + 1
+                if st.compact[cs:ce].isascii() and not boundary_ok(a, b):
                     continue
-                for term in self._pinyin_terms[pi]:
-                    if (term.category, cs, ce) in seen:
+                for t in flat[ptr[pi] : ptr[pi + 1]]:
+                    if (cat[t], cs, ce) in seen:
                         continue
-                    seen.add((term.category, cs, ce))
-                    out.append((term, a, b, "pinyin"))
-        if self._ac_initials is not None and views.initials != views.compact:
-            for pi, s, e in self._ac_initials.find_matches_as_indexes(views.initials, overlapping=True):
-                region = views.compact[s:e]
-                # Only mixed Hanzi/Latin regions ("收y行k"): pure Hanzi is covered by the other
-                # streams, and pure Latin initials would match ordinary English words.
+                    seen.add((cat[t], cs, ce))
+                    terms.append(t)
+                    starts.append(a)
+                    ends.append(b)
+                    vias.append(1)
+        if self._ac_initials is not None and st.initials_differ:
+            ptr, flat = self._stream_lists[2]
+            for pi, s, e in self._ac_initials.find_matches_as_indexes(st.initials, overlapping=True):
+                region = st.compact[s:e]
                 if region.isascii() or not _ASCII_ALNUM.search(region):
                     continue
-                a, b = to_norm(s), to_norm(e - 1) + 1
-                for term in self._initial_terms[pi]:
-                    if (term.category, s, e) in seen:
+                a, b = c2n[s], c2n[e - 1] + 1
+                for t in flat[ptr[pi] : ptr[pi + 1]]:
+                    if (cat[t], s, e) in seen:
                         continue
-                    seen.add((term.category, s, e))
-                    out.append((term, a, b, "initials"))
-        return out
+                    seen.add((cat[t], s, e))
+                    terms.append(t)
+                    starts.append(a)
+                    ends.append(b)
+                    vias.append(2)
+        k = len(terms)
+        return BatchHits(
+            np.zeros(k, dtype=np.int64),
+            np.array(terms, dtype=np.int64),
+            np.array(starts, dtype=np.int64),
+            np.array(ends, dtype=np.int64),
+            np.array(vias, dtype=np.int64),
+            np.array([0, k], dtype=np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -271,15 +302,6 @@ def _find(automaton: ahocorasick_rs.BytesAhoCorasick | None, haystack: Utf8) -> 
         found[:, 1] = haystack.chars(found[:, 1])
         found[:, 2] = haystack.chars(found[:, 2])
     return found
-
-
-def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without a Python loop."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.cumsum(lengths) - lengths
-    return np.repeat(starts - shift, lengths) + np.arange(total, dtype=np.int64)
 
 
 def _parse_file(name: str, data: dict[str, Any]) -> tuple[list[Term], str]:

@@ -455,16 +455,16 @@ class Streams:
         "_alnum",
         "_newlines",
         "compact",
-        "compact_utf8",
-        "initials_utf8",
-        "pinyin_utf8",
         "compact_to_norm",
+        "compact_utf8",
         "initials",
         "initials_differ",
+        "initials_utf8",
         "non_ascii_cum",
         "norm_start",
         "pinyin",
         "pinyin_to_compact",
+        "pinyin_utf8",
     )
 
     def __init__(self, normalized: Sequence[str]) -> None:
@@ -524,3 +524,35 @@ class Streams:
 def compact_streams(normalized: Sequence[str]) -> Streams:
     """The :class:`Streams` of a batch of normalised texts (none may contain a newline)."""
     return Streams(normalized)
+
+
+class SingleStreams:
+    """The matching views of one normalised text as plain lists (no per-batch array overhead).
+
+    Attributes:
+        compact, pinyin, initials: As in :class:`Views`.
+        compact_to_norm: Position in the normalised text of every compact character.
+        pinyin_to_compact: As in :class:`Streams`.
+        initials_differ: Whether ``initials`` differs from ``compact``.
+    """
+
+    __slots__ = ("compact", "compact_to_norm", "initials", "initials_differ", "pinyin", "pinyin_to_compact")
+
+    def __init__(self, normalized: str) -> None:
+        c2n: list[int] = []
+        for m in _COMPACT_KEEP.finditer(normalized):
+            c2n.extend(range(m.start(), m.end()))
+        self.compact_to_norm = c2n
+        self.compact = compact = _COMPACT_DROP.sub("", normalized)
+        capped = compact.translate(_CAP_SYLLABLES)
+        self.pinyin = capped.lower()
+        pcodes = _codes(capped)
+        starts = np.flatnonzero(~((pcodes >= 0x61) & (pcodes <= 0x7A)))
+        inv = np.full(pcodes.shape[0] + 1, -1, dtype=np.int64)
+        inv[starts] = np.arange(starts.shape[0], dtype=np.int64)
+        inv[pcodes.shape[0]] = starts.shape[0]
+        self.pinyin_to_compact: list[int] = inv.tolist()
+        icodes = pcodes[starts]
+        upper = (icodes >= 0x41) & (icodes <= 0x5A)
+        self.initials = np.where(upper, icodes | 0x20, icodes).astype(np.uint32).tobytes().decode("utf-32-le")
+        self.initials_differ = self.initials != compact

@@ -1,18 +1,27 @@
-"""The screening pipeline: normalise, extract, match, score, explain."""
+"""The screening pipeline: normalise, extract, match, score, explain.
+
+Work is done per batch wherever it can be: the lexicon automata run once over the joined batch, the
+n-gram hashes and the dense block are computed on arrays, and each model is one gather-and-sum over
+the batch. What only a reader of the full verdict needs (spans in the original text, ``Match`` and
+``Indicator`` objects, the explanation) is built lazily, on first access, per result; the decision
+path reads only ``to_rule_signals()`` and never pays for it.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from fanzha.screening.features import NGRAM_MAX, dense_features, ngram_hashes
-from fanzha.screening.indicators import Indicator, extract
-from fanzha.screening.lexicon import Match, Term, get_lexicon
+from fanzha.screening._arrays import ranges
+from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block
+from fanzha.screening.indicators import Indicator, RawIndicator, extract_raw, to_indicator
+from fanzha.screening.lexicon import VIA, BatchHits, Lexicon, Match, get_lexicon
 from fanzha.screening.model import LinearModel, ModelSet, get_models
-from fanzha.screening.normalize import Normalized, Views
+from fanzha.screening.normalize import Normalized, normalize_text
 
 KINDS = ("message", "listing", "profile", "post")
 MAX_CHARS = 20_000
@@ -20,8 +29,193 @@ MAX_CHARS = 20_000
 
 _CONTACT_INDICATORS = frozenset({"wechat", "qq", "telegram", "whatsapp"})
 
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
 
-@dataclass(frozen=True)
+
+@dataclass
+class Features:
+    """Everything the models read about a batch of texts (shared with the training scripts).
+
+    Attributes:
+        originals: The texts as screened (cut to ``MAX_CHARS``).
+        normalized: Their normalised forms.
+        hits: Lexicon hits, grouped by text.
+        indicators: Raw indicators per text (spans in normalised coordinates).
+        hashes: Hashed character n-grams; text ``i`` is ``hashes[offsets[i]:offsets[i+1]]``.
+        offsets: See ``hashes``.
+    """
+
+    originals: list[str]
+    normalized: list[str]
+    hits: BatchHits
+    indicators: list[list[RawIndicator]]
+    hashes: IntArray
+    offsets: IntArray
+    lexicon: Lexicon
+    _dense: dict[tuple[str, ...], FloatArray] = field(default_factory=dict)
+
+    def dense(self, categories: Sequence[str]) -> FloatArray:
+        """The dense block laid out for a model trained with lexicon ``categories`` (cached)."""
+        key = tuple(categories)
+        block = self._dense.get(key)
+        if block is None:
+            block = dense_block(
+                self.normalized,
+                key,
+                self.lexicon.categories,
+                self.hits,
+                self.lexicon.term_category,
+                self.lexicon.term_weight,
+                [[(r[0], r[4]) for r in found] for found in self.indicators],
+            )
+            self._dense[key] = block
+        return block
+
+    def hit_categories(self, i: int) -> set[str]:
+        """Lexicon categories that text ``i`` hit."""
+        lo, hi = int(self.hits.ptr[i]), int(self.hits.ptr[i + 1])
+        cats = self.lexicon.categories
+        return {cats[int(c)] for c in self.lexicon.term_category[self.hits.term[lo:hi]]}
+
+
+def featurise(texts: Sequence[str]) -> Features:
+    """Normalise a batch and extract lexicon hits, indicators and n-gram hashes."""
+    originals = [t[:MAX_CHARS] for t in texts]
+    normalized = [normalize_text(t) for t in originals]
+    lexicon = get_lexicon()
+    hits = lexicon.match_batch(normalized)
+    indicators = [extract_raw(n, o) for n, o in zip(normalized, originals, strict=True)]
+    hashes, offsets = batch_ngram_hashes(normalized)
+    return Features(originals, normalized, hits, indicators, hashes, offsets, lexicon)
+
+
+def logits(model: LinearModel, f: Features, rows: IntArray | None = None) -> FloatArray:
+    """Logits ``(N, C)`` of ``model`` for every text of ``f`` (or only for ``rows``)."""
+    dense = f.dense(model.categories)
+    if rows is None:
+        return model.logits(f.hashes, f.offsets, dense)
+    counts = f.offsets[rows + 1] - f.offsets[rows]
+    offsets = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return model.logits(f.hashes[ranges(f.offsets[rows], counts)], offsets, dense[rows])
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))).astype(np.float32)
+    return out
+
+
+def _softmax(x: FloatArray) -> FloatArray:
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    out: FloatArray = z / z.sum(axis=1, keepdims=True)
+    return out
+
+
+def _to_risk(p: npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.float64]:
+    """Map probabilities so that the model's threshold lands on 0.5."""
+    below = 0.5 * p / threshold
+    above = 0.5 + 0.5 * (p - threshold) / max(1e-9, 1.0 - threshold)
+    out: npt.NDArray[np.float64] = np.where(p < threshold, below, above)
+    return out
+
+
+class _Detail:
+    """What a result needs to build its spans, matches and explanation on demand."""
+
+    __slots__ = ("cat_p", "f", "fraud_p", "i", "lock", "models", "trade_p", "typ_p")
+
+    def __init__(
+        self,
+        f: Features,
+        i: int,
+        models: ModelSet,
+        fraud_p: float,
+        trade_p: float,
+        typ_p: float | None,
+        cat_p: float | None,
+    ) -> None:
+        self.f = f
+        self.i = i
+        self.models = models
+        self.fraud_p = fraud_p
+        self.trade_p = trade_p
+        self.typ_p = typ_p
+        self.cat_p = cat_p
+        self.lock = threading.Lock()
+
+    def build(self, result: ScreeningResult) -> tuple[list[Indicator], list[Match], list[str]]:
+        f, i = self.f, self.i
+        norm = Normalized(f.originals[i], f.normalized[i])
+        indicators = [to_indicator(norm, raw) for raw in f.indicators[i]]
+        lo, hi = int(f.hits.ptr[i]), int(f.hits.ptr[i + 1])
+        terms = f.lexicon.terms
+        matches = [
+            Match(t.term, t.category, norm.to_original(int(a), int(b)), VIA[int(v)], t.weight)
+            for t, a, b, v in zip(
+                (terms[int(k)] for k in f.hits.term[lo:hi]),
+                f.hits.start[lo:hi],
+                f.hits.end[lo:hi],
+                f.hits.via[lo:hi],
+                strict=True,
+            )
+        ]
+        return indicators, matches, self._explain(result, matches, indicators)
+
+    def _explain(self, result: ScreeningResult, matches: list[Match], indicators: list[Indicator]) -> list[str]:
+        m = self.models
+        out: list[str] = []
+        if "fraud" in result.labels:
+            out.append(
+                f"fraud model p={self.fraud_p:.2f} (threshold {m.message_binary.threshold:.2f}); "
+                f"typology {result.typology} p={self.typ_p or 0.0:.2f}"
+            )
+            grams = self._top_ngrams(m.message_binary)
+            if grams:
+                out.append("text driving the fraud score: " + ", ".join(repr(g) for g in grams))
+        if "card_trading" in result.labels:
+            category = next(lab.split(":", 1)[1] for lab in result.labels if lab.startswith("card_trading:"))
+            out.append(
+                f"card/account-trading model p={self.trade_p:.2f} (threshold {m.listing_binary.threshold:.2f}); "
+                f"category {category} p={self.cat_p or 0.0:.2f}"
+            )
+            grams = self._top_ngrams(m.listing_binary)
+            if grams:
+                out.append("text driving the trading score: " + ", ".join(repr(g) for g in grams))
+        if "needs_review" in result.labels:
+            out.append("anti-fraud/news context words present: send to review, not auto-action")
+        strong = [x for x in matches if x.weight > 0 and x.category != "trade_intent"]
+        if strong:
+            shown = ", ".join(f"{x.term!r} ({x.category}{'' if x.via == 'text' else ', ' + x.via})" for x in strong[:8])
+            out.append("lexicon terms: " + shown)
+        for ind in indicators:
+            if ind.flags:
+                out.append(f"indicator {ind.type} {ind.value}: {', '.join(ind.flags)}")
+        if not out:
+            out.append(f"no fraud or trading signal (fraud p={self.fraud_p:.2f}, trading p={self.trade_p:.2f})")
+        return out
+
+    def _top_ngrams(self, model: LinearModel, k: int = 3) -> list[str]:
+        """Substrings of the normalised text whose n-gram weights pushed the score up most."""
+        f, i = self.f, self.i
+        padded = f" {f.normalized[i]} "
+        n = len(padded)
+        weights = model.weights[f.hashes[f.offsets[i] : f.offsets[i + 1]], 0]
+        # Hashes are laid out order by order: n 1-grams, n-1 2-grams, ...
+        part_starts = [0]
+        for order in range(1, NGRAM_MAX):
+            part_starts.append(part_starts[-1] + max(0, n - order + 1))
+        best: dict[str, float] = {}
+        for pos in np.argsort(-weights)[: 4 * k]:
+            p = int(pos)
+            order = max(j for j, start in enumerate(part_starts) if start <= p) + 1
+            s = p - part_starts[order - 1]
+            gram = padded[s : s + order].strip()
+            if len(gram) >= 2 and weights[p] > 0:
+                best.setdefault(gram, float(weights[p]))
+        return list(best)[:k]
+
+
 class ScreeningResult:
     """The verdict on one text, with its explanation.
 
@@ -37,18 +231,94 @@ class ScreeningResult:
         kind: ``message``, ``listing``, ``profile`` or ``post``.
         scores: Raw model probabilities (``fraud``, ``card_trading``).
         explanation: Human-readable reasons, most important first.
+
+    ``indicators``, ``matches`` and ``explanation`` of a result made by :func:`screen` are computed
+    on first access (mapping spans back to the original is most of the cost of a verdict).
+    Results are read-only.
     """
 
-    risk: float
-    flagged: bool
-    labels: list[str]
-    typology: str | None
-    indicators: list[Indicator]
-    matches: list[Match]
-    normalized: str
-    kind: str = "message"
-    scores: dict[str, float] = field(default_factory=dict)
-    explanation: list[str] = field(default_factory=list)
+    __slots__ = (
+        "_detail",
+        "_explanation",
+        "_indicators",
+        "_matches",
+        "_signal_indicators",
+        "flagged",
+        "kind",
+        "labels",
+        "normalized",
+        "risk",
+        "scores",
+        "typology",
+    )
+
+    def __init__(
+        self,
+        risk: float,
+        flagged: bool,
+        labels: list[str],
+        typology: str | None,
+        indicators: list[Indicator] | None = None,
+        matches: list[Match] | None = None,
+        normalized: str = "",
+        kind: str = "message",
+        scores: dict[str, float] | None = None,
+        explanation: list[str] | None = None,
+        *,
+        detail: _Detail | None = None,
+        signal_indicators: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.risk = risk
+        self.flagged = flagged
+        self.labels = labels
+        self.typology = typology
+        self.normalized = normalized
+        self.kind = kind
+        self.scores = scores if scores is not None else {}
+        self._detail = detail
+        self._indicators: list[Indicator] | None = indicators
+        self._matches: list[Match] | None = matches
+        self._explanation: list[str] | None = explanation
+        if signal_indicators is None:
+            signal_indicators = [(i.type, i.value) for i in indicators or []]
+        self._signal_indicators = signal_indicators
+
+    def _fill(self) -> None:
+        detail = self._detail
+        if detail is None:
+            return
+        with detail.lock:
+            if self._detail is None:
+                return
+            indicators, matches, explanation = detail.build(self)
+            if self._indicators is None:
+                self._indicators = indicators
+            if self._matches is None:
+                self._matches = matches
+            if self._explanation is None:
+                self._explanation = explanation
+            self._detail = None
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        """Extracted indicators with spans in the original text."""
+        if self._indicators is None:
+            self._fill()
+        return self._indicators or []
+
+    @property
+    def matches(self) -> list[Match]:
+        """Lexicon hits with spans in the original text."""
+        if self._matches is None:
+            self._fill()
+        return self._matches or []
+
+    @property
+    def explanation(self) -> list[str]:
+        """Human-readable reasons, most important first."""
+        if self._explanation is None:
+            self._fill()
+        return self._explanation or []
 
     def to_rule_signals(self) -> dict[str, object]:
         """The plain dict the rule engine exposes to CEL rules as ``screen``."""
@@ -57,182 +327,36 @@ class ScreeningResult:
             "flagged": bool(self.flagged),
             "labels": list(self.labels),
             "typology": self.typology or "",
-            "indicators": [{"type": i.type, "value": i.value} for i in self.indicators],
+            "indicators": [{"type": t, "value": v} for t, v in self._signal_indicators],
         }
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScreeningResult):
+            return NotImplemented
+        return self._key() == other._key()
 
-@dataclass
-class Analysis:
-    """Everything the models need about one text (also used by the training scripts)."""
+    def __hash__(self) -> int:
+        return hash((self.risk, self.flagged, tuple(self.labels), self.typology, self.normalized, self.kind))
 
-    norm: Normalized
-    term_hits: list[tuple[Term, int, int, str]]
-    indicators: list[Indicator]
-    hashes: npt.NDArray[np.int64]
-    dense_cache: dict[tuple[str, ...], npt.NDArray[np.float32]] = field(default_factory=dict)
-
-
-def analyse(text: str) -> Analysis:
-    """Normalise ``text`` and extract lexicon hits, indicators and n-gram hashes."""
-    norm = Normalized(text[:MAX_CHARS])
-    lexicon = get_lexicon()
-    hits = lexicon.match(norm.text, Views(norm.text))
-    indicators = extract(norm)
-    return Analysis(norm, hits, indicators, ngram_hashes(norm.text))
-
-
-def dense_for(model: LinearModel, a: Analysis) -> npt.NDArray[np.float32]:
-    """The dense block of ``a`` laid out as ``model`` expects (cached: the models share a layout)."""
-    cached = a.dense_cache.get(model.categories)
-    if cached is None:
-        cached = dense_features(a.norm.text, model.categories, _known(a.term_hits, model), a.indicators)
-        a.dense_cache[model.categories] = cached
-    return cached
-
-
-def _known(hits: list[tuple[Term, int, int, str]], model: LinearModel) -> list[tuple[Term, int, int, str]]:
-    cats = set(model.categories)
-    return [h for h in hits if h[0].category in cats]
-
-
-def _sigmoid(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    out: npt.NDArray[np.float32] = (1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))).astype(np.float32)
-    return out
-
-
-def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    z = np.exp(x - x.max(axis=1, keepdims=True))
-    out: npt.NDArray[np.float32] = z / z.sum(axis=1, keepdims=True)
-    return out
-
-
-def _to_risk(p: float, threshold: float) -> float:
-    """Map a probability so that the model's threshold lands on 0.5."""
-    if p < threshold:
-        return 0.5 * p / threshold
-    return 0.5 + 0.5 * (p - threshold) / max(1e-9, 1.0 - threshold)
-
-
-def _score(models: ModelSet, analyses: Sequence[Analysis]) -> tuple[npt.NDArray[np.float32], ...]:
-    hashes = [a.hashes for a in analyses]
-    offsets = np.zeros(len(hashes) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([h.shape[0] for h in hashes])
-    allh = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.int64)
-    outs: list[npt.NDArray[np.float32]] = []
-    for model in (
-        models.message_binary,
-        models.message_typology,
-        models.listing_binary,
-        models.listing_category,
-    ):
-        dense = np.stack([dense_for(model, a) for a in analyses])
-        outs.append(model.logits(allh, offsets, dense))
-    return tuple(outs)
-
-
-def _top_ngrams(model: LinearModel, a: Analysis, column: int, k: int = 3) -> list[str]:
-    """Substrings of the normalised text whose n-gram weights pushed the score up most."""
-    padded = f" {a.norm.text} "
-    n = len(padded)
-    weights = model.weights[a.hashes, column]
-    # Hashes are laid out order by order: n 1-grams, n-1 2-grams, ...
-    part_starts = [0]
-    for order in range(1, NGRAM_MAX):
-        part_starts.append(part_starts[-1] + max(0, n - order + 1))
-    best: dict[str, float] = {}
-    for pos in np.argsort(-weights)[: 4 * k]:
-        p = int(pos)
-        order = max(i for i, start in enumerate(part_starts) if start <= p) + 1
-        s = p - part_starts[order - 1]
-        gram = padded[s : s + order].strip()
-        if len(gram) >= 2 and weights[p] > 0:
-            best.setdefault(gram, float(weights[p]))
-    return list(best)[:k]
-
-
-def _build(
-    kind: str,
-    a: Analysis,
-    fraud_p: float,
-    typ_probs: npt.NDArray[np.float32],
-    trade_p: float,
-    cat_probs: npt.NDArray[np.float32],
-    models: ModelSet,
-) -> ScreeningResult:
-    mb, mt, lb, lc = (
-        models.message_binary,
-        models.message_typology,
-        models.listing_binary,
-        models.listing_category,
-    )
-    fraud_r = _to_risk(fraud_p, mb.threshold)
-    trade_r = _to_risk(trade_p, lb.threshold)
-    if kind == "listing":
-        # Listings are judged by the listing model; the message model, trained on conversations,
-        # only adds a fraud label when it is very sure.
-        fraud_r = fraud_r if fraud_r >= 0.9 else min(fraud_r, 0.49)
-    risk = max(fraud_r, trade_r)
-    labels: list[str] = []
-    explanation: list[str] = []
-    typology: str | None = None
-    categories = {t.category for t, *_ in a.term_hits}
-    if fraud_r >= 0.5:
-        labels.append("fraud")
-        ti = int(np.argmax(typ_probs))
-        typology = mt.classes[ti]
-        labels.append(f"typology:{typology}")
-        explanation.append(
-            f"fraud model p={fraud_p:.2f} (threshold {mb.threshold:.2f}); "
-            f"typology {typology} p={float(typ_probs[ti]):.2f}"
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.risk,
+            self.flagged,
+            self.labels,
+            self.typology,
+            self.indicators,
+            self.matches,
+            self.normalized,
+            self.kind,
+            self.scores,
+            self.explanation,
         )
-        grams = _top_ngrams(mb, a, 0)
-        if grams:
-            explanation.append("text driving the fraud score: " + ", ".join(repr(g) for g in grams))
-    if trade_r >= 0.5:
-        labels.append("card_trading")
-        ci = int(np.argmax(cat_probs))
-        labels.append(f"card_trading:{lc.classes[ci]}")
-        explanation.append(
-            f"card/account-trading model p={trade_p:.2f} (threshold {lb.threshold:.2f}); "
-            f"category {lc.classes[ci]} p={float(cat_probs[ci]):.2f}"
+
+    def __repr__(self) -> str:
+        return (
+            f"ScreeningResult(risk={self.risk!r}, flagged={self.flagged!r}, labels={self.labels!r}, "
+            f"typology={self.typology!r}, kind={self.kind!r})"
         )
-        grams = _top_ngrams(lb, a, 0)
-        if grams:
-            explanation.append("text driving the trading score: " + ", ".join(repr(g) for g in grams))
-    contact = "contact_diversion" in categories or any(i.type in _CONTACT_INDICATORS for i in a.indicators)
-    if contact:
-        labels.append("contact_diversion")
-    if "warning_context" in categories:
-        labels.append("warning_context")
-        if risk >= 0.5:
-            # D4-NORM-06: education and news quoting scam words go to review, never auto-action.
-            labels.append("needs_review")
-            explanation.append("anti-fraud/news context words present: send to review, not auto-action")
-    flags = {f.split(":", 1)[0] for i in a.indicators for f in i.flags}
-    for flag in sorted(flags):
-        labels.append(f"indicator:{flag}")
-    matches = [Match(t.term, t.category, a.norm.to_original(s, e), via, t.weight) for t, s, e, via in a.term_hits]
-    strong = [m for m in matches if m.weight > 0 and m.category != "trade_intent"]
-    if strong:
-        shown = ", ".join(f"{m.term!r} ({m.category}{'' if m.via == 'text' else ', ' + m.via})" for m in strong[:8])
-        explanation.append("lexicon terms: " + shown)
-    for ind in a.indicators:
-        if ind.flags:
-            explanation.append(f"indicator {ind.type} {ind.value}: {', '.join(ind.flags)}")
-    if not explanation:
-        explanation.append(f"no fraud or trading signal (fraud p={fraud_p:.2f}, trading p={trade_p:.2f})")
-    return ScreeningResult(
-        risk=round(float(min(1.0, max(0.0, risk))), 4),
-        flagged=risk >= 0.5,
-        labels=labels,
-        typology=typology,
-        indicators=a.indicators,
-        matches=matches,
-        normalized=a.norm.text,
-        kind=kind,
-        scores={"fraud": round(float(fraud_p), 4), "card_trading": round(float(trade_p), 4)},
-        explanation=explanation,
-    )
 
 
 def _check(kind: str) -> None:
@@ -241,7 +365,7 @@ def _check(kind: str) -> None:
 
 
 def screen_many(texts: Sequence[str], kind: str = "message") -> list[ScreeningResult]:
-    """Screen many texts of one kind; the models score the whole batch at once."""
+    """Screen many texts of one kind; the whole batch is matched and scored at once."""
     _check(kind)
     for t in texts:
         if not isinstance(t, str):
@@ -249,13 +373,82 @@ def screen_many(texts: Sequence[str], kind: str = "message") -> list[ScreeningRe
     if not texts:
         return []
     models = get_models()
-    analyses = [analyse(t) for t in texts]
-    mb, mt, lb, lc = _score(models, analyses)
-    fraud = _sigmoid(mb[:, 0])
-    typ = _softmax(mt)
-    trade = _sigmoid(lb[:, 0])
-    cat = _softmax(lc)
-    return [_build(kind, a, float(fraud[i]), typ[i], float(trade[i]), cat[i], models) for i, a in enumerate(analyses)]
+    f = featurise(texts)
+    mb, mt, lb, lc = models.message_binary, models.message_typology, models.listing_binary, models.listing_category
+    fraud_p = _sigmoid(logits(mb, f)[:, 0]).astype(np.float64)
+    trade_p = _sigmoid(logits(lb, f)[:, 0]).astype(np.float64)
+    fraud_r = _to_risk(fraud_p, mb.threshold)
+    trade_r = _to_risk(trade_p, lb.threshold)
+    if kind == "listing":
+        # Listings are judged by the listing model; the message model, trained on conversations,
+        # only adds a fraud label when it is very sure.
+        fraud_r = np.where(fraud_r >= 0.9, fraud_r, np.minimum(fraud_r, 0.49))
+    risk = np.clip(np.maximum(fraud_r, trade_r), 0.0, 1.0)
+    # The typology and category heads only run on the texts that need them.
+    n = len(texts)
+    typology: list[str | None] = [None] * n
+    typ_p: list[float | None] = [None] * n
+    category: list[str | None] = [None] * n
+    cat_p: list[float | None] = [None] * n
+    for head, positive, names, probs in (
+        (mt, np.flatnonzero(fraud_r >= 0.5), typology, typ_p),
+        (lc, np.flatnonzero(trade_r >= 0.5), category, cat_p),
+    ):
+        if positive.shape[0]:
+            p = _softmax(logits(head, f, positive))
+            best = p.argmax(axis=1)
+            for row, i in enumerate(positive.tolist()):
+                names[i] = head.classes[int(best[row])]
+                probs[i] = float(p[row, best[row]])
+    warn_or_contact = _category_flags(f, ("warning_context", "contact_diversion"))
+    out: list[ScreeningResult] = []
+    for i in range(n):
+        raw = f.indicators[i]
+        labels: list[str] = []
+        if typology[i] is not None:
+            labels += ["fraud", f"typology:{typology[i]}"]
+        if category[i] is not None:
+            labels += ["card_trading", f"card_trading:{category[i]}"]
+        warning, contact = warn_or_contact[i]
+        if contact or any(r[0] in _CONTACT_INDICATORS for r in raw):
+            labels.append("contact_diversion")
+        if warning:
+            labels.append("warning_context")
+            if risk[i] >= 0.5:
+                # D4-NORM-06: education and news quoting scam words go to review, never auto-action.
+                labels.append("needs_review")
+        if raw:
+            flags = {fl.split(":", 1)[0] for r in raw for fl in r[4]}
+            labels += [f"indicator:{fl}" for fl in sorted(flags)]
+        detail = _Detail(f, i, models, float(fraud_p[i]), float(trade_p[i]), typ_p[i], cat_p[i])
+        out.append(
+            ScreeningResult(
+                risk=round(float(risk[i]), 4),
+                flagged=bool(risk[i] >= 0.5),
+                labels=labels,
+                typology=typology[i],
+                normalized=f.normalized[i],
+                kind=kind,
+                scores={"fraud": round(float(fraud_p[i]), 4), "card_trading": round(float(trade_p[i]), 4)},
+                detail=detail,
+                signal_indicators=[(r[0], r[1]) for r in raw],
+            )
+        )
+    return out
+
+
+def _category_flags(f: Features, names: tuple[str, str]) -> list[tuple[bool, bool]]:
+    """Per text, whether it hit lexicon categories ``names[0]`` and ``names[1]``."""
+    cats = f.lexicon.categories
+    wanted = [cats.index(n) if n in cats else -1 for n in names]
+    n = len(f.originals)
+    found = np.zeros((n, 2), dtype=bool)
+    if f.hits.term.shape[0]:
+        hit_cat = f.lexicon.term_category[f.hits.term]
+        for j, c in enumerate(wanted):
+            if c >= 0:
+                found[f.hits.text[hit_cat == c], j] = True
+    return [(bool(a), bool(b)) for a, b in found.tolist()]
 
 
 def screen(text: str, kind: str = "message") -> ScreeningResult:
