@@ -13,37 +13,31 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from fanzha.screening.features import HASH_BITS, dense_features, dense_names  # noqa: E402
+from fanzha.screening.features import HASH_BITS, dense_names  # noqa: E402
 from fanzha.screening.lexicon import get_lexicon  # noqa: E402
 from fanzha.screening.model import LinearModel  # noqa: E402
-from fanzha.screening.pipeline import Analysis, analyse  # noqa: E402
+from fanzha.screening.pipeline import Features, featurise, logits  # noqa: E402
 
 SEED = 20261129
+_CHUNK = 512
 
 
-def analyse_all(texts: Sequence[str]) -> list[Analysis]:
-    return [analyse(t) for t in texts]
+def analyse_all(texts: Sequence[str]) -> list[Features]:
+    """Run-time features of ``texts``, in batches (the same code path as ``screen_many``)."""
+    return [featurise(texts[i : i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
 
 
-def matrix(analyses: Sequence[Analysis], categories: Sequence[str]) -> sp.csr_matrix:
+def matrix(batches: Sequence[Features], categories: Sequence[str]) -> sp.csr_matrix:
     """``[hashed n-gram counts / sqrt(#ngrams) | dense block]`` exactly as the run-time scorer sees it."""
     n_hash = 1 << HASH_BITS
-    indptr = [0]
-    indices: list[np.ndarray] = []
-    data: list[np.ndarray] = []
-    dense_rows = []
-    for a in analyses:
-        h = a.hashes
-        indices.append(h)
-        data.append(np.full(h.shape[0], 1.0 / np.sqrt(max(1, h.shape[0])), dtype=np.float32))
-        indptr.append(indptr[-1] + h.shape[0])
-        dense_rows.append(dense_features(a.norm.text, categories, a.term_hits, a.indicators))
-    hashed = sp.csr_matrix(
-        (np.concatenate(data), np.concatenate(indices), np.array(indptr)), shape=(len(analyses), n_hash)
-    )
-    hashed.sum_duplicates()
-    dense = sp.csr_matrix(np.stack(dense_rows))
-    return sp.hstack([hashed, dense], format="csr")
+    blocks = []
+    for f in batches:
+        counts = np.diff(f.offsets)
+        data = np.repeat((1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32), counts)
+        hashed = sp.csr_matrix((data, f.hashes.copy(), f.offsets.copy()), shape=(len(f.normalized), n_hash))
+        hashed.sum_duplicates()
+        blocks.append(sp.hstack([hashed, sp.csr_matrix(f.dense(categories))], format="csr"))
+    return sp.vstack(blocks, format="csr")
 
 
 def fit(
@@ -87,16 +81,12 @@ def fit(
     )
 
 
-def probs(model: LinearModel, analyses: Sequence[Analysis]) -> np.ndarray:
-    """Run-time scoring path (numpy, no sklearn) on analysed texts."""
-    from fanzha.screening.pipeline import _sigmoid, _softmax, dense_for
+def probs(model: LinearModel, batches: Sequence[Features]) -> np.ndarray:
+    """Run-time scoring path (numpy, no sklearn) on featurised batches."""
+    from fanzha.screening.pipeline import _sigmoid, _softmax
 
-    hashes = [a.hashes for a in analyses]
-    offsets = np.zeros(len(hashes) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([h.shape[0] for h in hashes])
-    dense = np.stack([dense_for(model, a) for a in analyses])
-    logits = model.logits(np.concatenate(hashes), offsets, dense)
-    return _sigmoid(logits[:, 0]) if model.binary else _softmax(logits)
+    out = np.concatenate([logits(model, f) for f in batches])
+    return _sigmoid(out[:, 0]) if model.binary else _softmax(out)
 
 
 def best_threshold(p: np.ndarray, y: np.ndarray) -> float:

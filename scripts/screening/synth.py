@@ -50,6 +50,15 @@ URL_BASES = [
     "invest-pro",
     "loan-fast",
 ]
+OFFICIAL_URLS = [
+    "dx.10086.cn/yx",
+    "u.10010.cn/qAbc1",
+    "https://www.189.cn/hd",
+    "m.jd.com",
+    "https://h5.m.taobao.com/act",
+    "t.10086.cn/xZ2",
+    "https://www.meituan.com/coupon",
+]
 TLDS = [".top", ".xyz", ".vip", ".cc", ".shop", ".icu", ".com", ".cn"]
 
 
@@ -102,6 +111,7 @@ def fill(template: str, rng: random.Random) -> str:
         brand=rng.choice(BRANDS),
         city=rng.choice(CITIES),
         url=url(rng),
+        ourl=rng.choice(OFFICIAL_URLS),
         contact=contact(rng),
         phone=phone(rng),
         wx=wxid(rng),
@@ -347,6 +357,42 @@ BENIGN_ZH: dict[str, list[str]] = {
         "主持人: 下面请财务部汇报一下资金周转的情况，发言人3: 目前现金流比较紧，贷款还要再谈一下利率",
         "发言人1: 这个平台的用户增长很快，但是转化率还不够，我们下个月的推广预算要调整一下",
         "发言人4: 股价这段时间波动比较大，投资者关系这边要做好沟通，发言人2: 好的，我们准备一个说明会",
+    ],
+    # Hard negatives: carriers' and shops' own marketing and notices carry links, "reply TD to
+    # unsubscribe", prices and urgency, much like phishing; what differs is the official sender,
+    # the official domain and the absence of a request for money, codes or a contact switch.
+    "operator_marketing": [
+        "【中国移动】尊敬的客户，{mon}月流量特惠：{num}元可享30GB全国通用流量，办理请点击 {ourl} ，回复TD退订",
+        "【中国联通】您的话费余额为{num}元，为避免停机请及时充值，充值可登录联通APP，拒收请回复R",
+        "【中国电信】年终回馈，宽带续约送{num}个月，详情咨询10000或营业厅，回TD退订",
+        "【中国移动】您已获得{num}元话费券，有效期至{mon}月{day}日，在中国移动APP-我的-卡券中使用，退订回TD",
+        "【中国广电】5G新号段开放选号，携身份证到营业厅本人办理，详询10099，回复TD退订",
+        "【中国联通】温馨提示：您本月已使用流量{num}GB，超出部分按套餐标准计费，查询 {ourl}",
+        "【中国移动】{city}和家亲宽带提速活动，升级千兆仅需加{num}元/月，回复1办理，回复TD退订",
+    ],
+    "retail_marketing": [
+        "【{brand}】会员日大促，全场满{amt}减{num}，点击 {ourl} 领券，退订回T",
+        "【{brand}】您关注的商品降价了，现在下单立减{num}元，活动截止{mon}月{day}日，回TD退订",
+        "【{brand}超市】周末生鲜特价，鸡蛋{num}元一盒，会员积分翻倍，拒收请回复R",
+        "【{brand}】亲爱的会员，您有{num}张优惠券即将过期，打开APP-我的-优惠券查看，退订回N",
+        "【{city}地铁】{mon}月{day}日起乘车码支持银联云闪付，详情见官方公众号",
+        "【{brand}外卖】您的订单已送达，如对本次服务满意请给骑手好评，感谢支持",
+    ],
+    "gov_notice": [
+        "【{city}12345】您反映的问题已转交相关部门办理，办理结果将在{num}个工作日内答复",
+        "【{city}人社】您{mon}月的养老金已发放至社保卡银行账户，请注意查收，不会要求您转账",
+        "【国家反诈中心】近期冒充客服退款诈骗高发，请勿向陌生账户转账，如有疑问拨打96110",
+        "【{city}交警】您的车辆{mon}月{day}日在{city}路违法停车，请通过交管12123APP处理",
+        "【{city}税务】个人所得税年度汇算将于{mon}月{day}日截止，请通过个人所得税APP办理",
+    ],
+    "news_narrative": [
+        "{city}日报讯 日前，{city}市公安局破获一起利用虚假投资平台实施诈骗的案件，涉案金额{amt}余元，{num}名嫌疑人落网",
+        "记者从{city}市中级人民法院获悉，一起出租出借银行卡帮助诈骗团伙转移资金的案件近日宣判，被告人被判处有期徒刑",
+        "据新华社报道，公安部部署开展打击治理电信网络诈骗专项行动，{mon}月以来共破获案件{num}万起",
+        "{city}消息：银行工作人员发现一名老人准备向所谓安全账户转账{amt}，及时劝阻并联系民警，成功避免损失",
+        "本报讯 {n}先生在网上看到刷单兼职广告，先后垫付{amt}元后发现无法提现，随即报警，目前案件正在侦办中",
+        "反诈宣传进社区活动在{city}举行，民警结合冒充公检法、虚假贷款等典型案例，提醒居民守好钱袋子",
+        "{city}警方通报：一男子冒充部队采购人员骗取商户货款，已被依法刑事拘留，警方提醒商户核实身份",
     ],
     "service": [
         "【中国移动】您本月套餐剩余流量{num}GB，如需办理加油包请回复",

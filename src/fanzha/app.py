@@ -15,9 +15,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanzha import __version__
+from fanzha.appeals.endpoints import router as appeals_router
+from fanzha.audit.endpoints import router as audit_router
 from fanzha.auth.deps import MetricsRead
 from fanzha.auth.endpoints import router as keys_router
 from fanzha.auth.service import Authenticator
+from fanzha.bus.worker import DueProcessJobs
+from fanzha.cases.endpoints import router as cases_router
 from fanzha.decisions.endpoints import decide_fast
 from fanzha.decisions.endpoints import router as decisions_router
 from fanzha.entities.endpoints import router as labels_router
@@ -25,10 +29,13 @@ from fanzha.events.schemas import Event
 from fanzha.kit.errors import FanzhaError, PayloadTooLarge
 from fanzha.kit.web import error_response, json_response
 from fanzha.lists.endpoints import router as lists_router
+from fanzha.measures.endpoints import router as measures_router
+from fanzha.measures.runtime import apply_list_changes
 from fanzha.rules.endpoints import router as rules_router
 from fanzha.rules.schemas import RuleSetPush
 from fanzha.runtime import Runtime
 from fanzha.settings import Settings, load_settings
+from fanzha.webhooks.endpoints import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +121,16 @@ async def _periodic(runtime: Runtime) -> None:
             log.exception("periodic refresh failed")
 
 
+async def _due_process(jobs: DueProcessJobs) -> None:
+    """Every second: the bus (cases from decisions, webhooks), measure expiry, SLA escalation."""
+    while True:
+        await asyncio.sleep(1.0)
+        try:
+            await asyncio.to_thread(jobs.tick)
+        except Exception:
+            log.exception("due-process jobs failed")
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the application. With no runtime given, the lifespan builds one from ``settings``."""
     settings = settings or (runtime.settings if runtime is not None else load_settings())
@@ -126,9 +143,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             active.start()
         app.state.runtime = active
         app.state.authenticator = Authenticator(active.sessions)
+        app.state.due_process = DueProcessJobs(
+            active.sessions, on_list_changes=lambda changes: apply_list_changes(active.lists, changes)
+        )
         tasks = [
             asyncio.create_task(_periodic(active)),
             asyncio.create_task(active.decisions.run_async_worker()),
+            asyncio.create_task(_due_process(app.state.due_process)),
         ]
         try:
             yield
@@ -185,7 +206,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         """Prometheus metrics (needs a key with the ``metrics`` role)."""
         return Response(request.app.state.runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    for router in (decisions_router, rules_router, lists_router, labels_router, keys_router):
+    for router in (
+        decisions_router,
+        rules_router,
+        lists_router,
+        labels_router,
+        keys_router,
+        cases_router,
+        measures_router,
+        appeals_router,
+        webhooks_router,
+        audit_router,
+    ):
         app.include_router(router)
     _include_screening(app)
     _document_raw_bodies(app)

@@ -45,7 +45,8 @@ class AppealRepository:
             return
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         for rule in sorted(set(rules)):
-            statement = insert(RuleAppealCount).values(rule=rule, appeals=0, upheld=0, overturned=0, **{column: 1})
+            values = {"rule": rule, "appeals": 0, "upheld": 0, "overturned": 0, column: 1}
+            statement = insert(RuleAppealCount).values(**values)
             statement = statement.on_conflict_do_update(
                 index_elements=["rule"], set_={column: getattr(RuleAppealCount, column) + 1}
             )

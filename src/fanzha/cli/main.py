@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from fanzha.auth import service as auth_service
+from fanzha.cli.audit import audit_app
 from fanzha.cli.common import DataDir, console, fail, reports_errors, settings_for
 from fanzha.kit.db import create_db_engine, transaction
 from fanzha.kit.errors import InvalidInput
@@ -41,6 +42,7 @@ apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(lists_app, name="lists")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(audit_app, name="audit")
 
 
 def _progress() -> Progress:
@@ -114,7 +116,12 @@ def serve(
 @apikey_app.command("create")
 @reports_errors
 def apikey_create(
-    role: Annotated[str, typer.Option(help="admin, analyst, api_client, auditor or metrics.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="admin, analyst, senior_reviewer, appeals_officer, police_liaison, api_client, auditor or metrics."
+        ),
+    ],
     name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "cli",
     data_dir: DataDir = None,
 ) -> None:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from fanzha.kit.durations import parse_duration
+from fanzha.lists.kinds import InvalidListValue, domain_candidates
 
 
 class RuleBindings(Protocol):
@@ -121,8 +122,8 @@ class InList(RuleFunction):
 class DomainInList(RuleFunction):
     """True when the host of ``url`` (a URL or a bare host name), or any parent domain of it, is on the list.
 
-    ``https://pay.evil.example.com/x`` matches a list entry ``evil.example.com``. Top-level domains alone
-    (``com``) are never looked up.
+    ``https://pay.evil.example.com/x`` matches a list entry ``evil.example.com``. The walk stops at the
+    registrable domain (public suffix list, as lists use): ``shop.co.uk`` is looked up, ``co.uk`` is not.
 
     Example: event.content.urls.exists(u, domain_in_list("blocked_domains", u))
     """
@@ -135,8 +136,8 @@ class DomainInList(RuleFunction):
     def bind(self, bindings: RuleBindings) -> Callable[[object, object], bool]:
         def domain_in_list(list_name: object, url: object) -> bool:
             name = _text(list_name, "domain_in_list", "list_name")
-            labels = url_host(_text(url, "domain_in_list", "url")).split(".")
-            return any(bindings.in_list(name, ".".join(labels[start:])) for start in range(max(1, len(labels) - 1)))
+            host = url_host(_text(url, "domain_in_list", "url"))
+            return any(bindings.in_list(name, candidate) for candidate in _domain_candidates(host))
 
         return domain_in_list
 
@@ -168,6 +169,14 @@ def url_host(url: str) -> str:
     except ValueError:
         return ""
     return host.rstrip(".").lower()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _domain_candidates(host: str) -> tuple[str, ...]:
+    try:
+        return tuple(domain_candidates(host)) if host else ()
+    except InvalidListValue:
+        return ()
 
 
 def _url_host_checked(url: object) -> str:

@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 
 from fanzha.screening._arrays import ranges
-from fanzha.screening.indicators import Indicator
 from fanzha.screening.lexicon import BatchHits, Term
 
 FEATURE_VERSION = 1
@@ -82,6 +81,10 @@ def batch_ngram_hashes(
     offsets = np.zeros(n_texts + 1, dtype=np.int64)
     if not n_texts:
         return np.zeros(0, dtype=np.int64), offsets
+    if n_texts == 1:
+        one = ngram_hashes(texts[0], bits)
+        offsets[1] = one.shape[0]
+        return one, offsets
     padded_len = np.fromiter((len(t) + 2 for t in texts), dtype=np.int64, count=n_texts)
     starts = np.zeros(n_texts, dtype=np.int64)
     np.cumsum(padded_len[:-1], out=starts[1:])
@@ -119,10 +122,14 @@ def dense_features(
     text: str,
     categories: Sequence[str],
     matches: Sequence[tuple[Term, int, int, str]],
-    indicators: Sequence[Indicator],
+    indicators: Sequence[tuple[str, tuple[str, ...]]],
 ) -> npt.NDArray[np.float32]:
-    """The dense block for one normalised text."""
+    """The dense block for one normalised text; ``indicators`` are ``(type, flags)`` pairs.
+
+    The one-text path of :func:`dense_block` (the tests check that both agree).
+    """
     index = {c: i for i, c in enumerate(categories)}
+    matches = [m for m in matches if m[0].category in index]
     n_cat = len(categories)
     out = np.zeros(n_cat + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS) + 3, dtype=np.float32)
     seen_terms: set[tuple[str, str]] = set()
@@ -135,10 +142,10 @@ def dense_features(
         out[index[term.category]] += abs(term.weight) * factor
     np.minimum(out[:n_cat], 3.0, out=out[:n_cat])
     base = n_cat
-    for ind in indicators:
-        if ind.type in INDICATOR_TYPES:
-            out[base + INDICATOR_TYPES.index(ind.type)] += 1.0
-        for flag in ind.flags:
+    for kind, flags in indicators:
+        if kind in INDICATOR_TYPES:
+            out[base + INDICATOR_TYPES.index(kind)] += 1.0
+        for flag in flags:
             name = flag.split(":", 1)[0]
             if name in INDICATOR_FLAGS:
                 out[base + len(INDICATOR_TYPES) + INDICATOR_FLAGS.index(name)] = 1.0

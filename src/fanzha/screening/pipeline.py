@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fanzha.screening._arrays import ranges
-from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block
+from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block, dense_features
 from fanzha.screening.indicators import Indicator, RawIndicator, extract_raw, to_indicator
 from fanzha.screening.lexicon import VIA, BatchHits, Lexicon, Match, get_lexicon
 from fanzha.screening.model import LinearModel, ModelSet, get_models
@@ -59,7 +59,22 @@ class Features:
         """The dense block laid out for a model trained with lexicon ``categories`` (cached)."""
         key = tuple(categories)
         block = self._dense.get(key)
-        if block is None:
+        if block is None and len(self.normalized) == 1:
+            terms = self.lexicon.terms
+            hits = [
+                (terms[t], a, b, VIA[v])
+                for t, a, b, v in zip(
+                    self.hits.term.tolist(),
+                    self.hits.start.tolist(),
+                    self.hits.end.tolist(),
+                    self.hits.via.tolist(),
+                    strict=True,
+                )
+            ]
+            found = [(r[0], r[4]) for r in self.indicators[0]]
+            block = dense_features(self.normalized[0], key, hits, found)[None, :]
+            self._dense[key] = block
+        elif block is None:
             block = dense_block(
                 self.normalized,
                 key,

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 22:16:36.244315
+Create Date: 2026-11-29 22:23:50.784311
 """
 
 from collections.abc import Sequence
