@@ -180,6 +180,18 @@ class TestBadInput:
         assert response.json()["details"][0]["field"] == "colour"
 
 
+class TestDurability:
+    def test_journal_down_answers_503_and_the_event_can_be_retried(
+        self, client: TestClient, admin_key: str, runtime: Runtime
+    ) -> None:
+        runtime.journal.stop()
+        response = client.post("/v1/decisions", json=event("j-1"), headers=auth(admin_key))
+        assert response.status_code == 503
+        assert response.json()["error"] == "dependency_unavailable"
+        runtime.journal.start()
+        assert decide(client, admin_key, event("j-1"))["decision"] == "allow"
+
+
 class TestAsyncEvents:
     def test_accepted_event_is_decided(self, client: TestClient, admin_key: str) -> None:
         response = client.post("/v1/events", json=event("async-1"), headers=auth(admin_key))

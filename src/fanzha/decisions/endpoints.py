@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter, Request
@@ -13,8 +14,10 @@ from fanzha.auth.roles import Permission
 from fanzha.decisions.schemas import Accepted, Decision, DecisionRecordOut
 from fanzha.events.entities import entity_to_dict, extract_entities
 from fanzha.events.schemas import Event
-from fanzha.kit.errors import FanzhaError, InvalidInput
+from fanzha.kit.errors import DependencyUnavailable, FanzhaError, InvalidInput
 from fanzha.kit.web import error_response, json_response, parse_body, read_body, runtime_of, unit_of_work
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["decisions"])
 
@@ -73,6 +76,10 @@ async def decide_fast(scope: Scope, receive: Receive, send: Send) -> None:
         response = await _decide(request, started)
     except FanzhaError as error:
         response = error_response(error)
+    except Exception:
+        # Nothing was answered, so nothing was promised: the caller may retry the same event_id.
+        log.exception("deciding failed")
+        response = error_response(DependencyUnavailable("the decision could not be made durable; retry it"))
     await response(scope, receive, send)
 
 

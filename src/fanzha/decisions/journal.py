@@ -64,20 +64,23 @@ class DecisionJournal:
         self._connection: Connection | None = None
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[JournalItem | object] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="fanzha-journal", daemon=True)
+        self._thread: threading.Thread | None = None
         self._started = False
         self.batches = 0
         self.items = 0
 
     def start(self) -> None:
+        """Start the writer thread (again, after :meth:`stop`)."""
         if not self._started:
+            self._thread = threading.Thread(target=self._run, name="fanzha-journal", daemon=True)
             self._thread.start()
             self._started = True
 
     def stop(self) -> None:
         if self._started:
             self._queue.put(_STOP)
-            self._thread.join(timeout=30)
+            if self._thread is not None:
+                self._thread.join(timeout=30)
             self._started = False
         if self._connection is not None:
             self._connection.close()
