@@ -78,8 +78,40 @@ def requests_for(events: list[dict[str, Any]], port: int, key: str | None) -> It
             yield build_request("127.0.0.1", port, "/v1/decisions", body.replace(first_id, prefix, 1), headers)
 
 
+def server_histogram(port: int, key: str | None) -> dict[float, float]:
+    """Cumulative bucket counts of fanzha's server-side request latency (empty for the bare server)."""
+    if not key:
+        return {}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        text = answer.read().decode()
+    buckets: dict[float, float] = {}
+    for line in text.splitlines():
+        if line.startswith("fanzha_decision_request_seconds_bucket"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def histogram_percentile(before: dict[float, float], after: dict[float, float], fraction: float) -> float:
+    """The upper bound (ms) of the bucket holding the given percentile of the requests in between."""
+    delta = {bound: after[bound] - before.get(bound, 0.0) for bound in after}
+    total = delta.get(float("inf"), 0.0)
+    for bound in sorted(delta):
+        if total and delta[bound] >= fraction * total:
+            return bound * 1000
+    return float("nan")
+
+
 def measure_server(
-    pid: int, port: int, requests: Iterator[bytes], *, duration: float, connections: int, rate_fraction: float
+    pid: int,
+    port: int,
+    requests: Iterator[bytes],
+    *,
+    duration: float,
+    connections: int,
+    rate_fraction: float,
+    key: str | None = None,
 ) -> dict[str, Any]:
     stream = requests
     asyncio.run(closed_loop("127.0.0.1", port, stream, connections=connections, duration=2.0))  # warm up
@@ -90,9 +122,11 @@ def measure_server(
     cpu_per = cpu_used / max(closed.ok, 1)
     per_core = 1.0 / cpu_per if cpu_per else float("nan")
     rate = rate_fraction * min(per_core, per_second)
+    histogram_before = server_histogram(port, key)
     opened = asyncio.run(
         open_loop("127.0.0.1", port, stream, rate=rate, duration=duration, connections=max(connections, 64))
     )
+    histogram_after = server_histogram(port, key)
     return {
         "closed_loop": {
             "requests_ok": closed.ok,
@@ -111,6 +145,10 @@ def measure_server(
             "p50_ms": round(opened.percentile(0.5) * 1000, 3),
             "p99_ms": round(opened.percentile(0.99) * 1000, 3),
             "max_ms": round(max(opened.latencies, default=0) * 1000, 3),
+            "server_side_p50_ms_at_most": histogram_percentile(histogram_before, histogram_after, 0.5) if key else None,
+            "server_side_p99_ms_at_most": histogram_percentile(histogram_before, histogram_after, 0.99)
+            if key
+            else None,
         },
     }
 
@@ -129,7 +167,13 @@ def run_fanzha(events: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
         key = (data_dir / "first-admin.key").read_text().strip()
         requests = requests_for(events, args.port, key)
         return measure_server(
-            server.pid, args.port, requests, duration=args.duration, connections=args.connections, rate_fraction=0.7
+            server.pid,
+            args.port,
+            requests,
+            duration=args.duration,
+            connections=args.connections,
+            rate_fraction=0.7,
+            key=key,
         )
     finally:
         server.terminate()

@@ -50,8 +50,8 @@ class BusRepository:
             set_={"done_at": at},
             where=BusDelivery.done_at.is_(None),
         )
-        result = self.session.execute(statement)
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        # RETURNING rather than rowcount: drivers disagree on the rowcount of an upsert.
+        return self.session.execute(statement.returning(BusDelivery.message_seq)).first() is not None
 
     def record_failure(self, *, seq: int, handler: str, error: str, retry_at: datetime) -> None:
         statement = self._insert()(BusDelivery).values(

@@ -81,6 +81,7 @@ async def decide_fast(scope: Scope, receive: Receive, send: Send) -> None:
         log.exception("deciding failed")
         response = error_response(DependencyUnavailable("the decision could not be made durable; retry it"))
     await response(scope, receive, send)
+    runtime_of(request).metrics.request_latency.observe(time.perf_counter() - started)
 
 
 @router.post(

@@ -31,6 +31,13 @@ class DecisionMetrics:
             registry=self.registry,
         )
 
+        self.request_latency = Histogram(
+            "fanzha_decision_request_seconds",
+            "Time from receiving a decision request to answering it, the journal commit included",
+            buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
+
     def observe_decision(self, event_type: str, response: Mapping[str, Any]) -> None:
         self.decisions.labels(event_type, response["decision"]).inc()
         self.latency.labels(event_type).observe(response["latency_ms"] / 1000.0)
