@@ -103,3 +103,39 @@ class TestVelocityIsPointInTime:
 def test_lookup_path(path: str, expected: str | None) -> None:
     data: Mapping[str, object] = {"actor": {"id": "a"}, "score": 3, "nested": {"x": 1}, "flag": True}
     assert lookup_path(data, path) == expected
+
+
+class TestScreeningSignals:
+    """The default pack's screening rules, switched on, act on the real screening library's signals."""
+
+    def test_enabled_card_trading_rule_blocks_and_delists(self) -> None:
+        from fanzha.runtime import default_screener
+
+        source = default_pack_text().replace("    mode: disabled\n", "    mode: live\n")
+        rules = compile_rule_pack(source, filename="default.yaml")
+        decide = DecisionPipeline(
+            settings=Settings(),
+            rules=lambda: rules,
+            counters=InMemoryCounterStore(),
+            world=EmptyWorld(),
+            screener=default_screener(),
+        )
+        listing = Event.model_validate(
+            {
+                "event_id": "l1",
+                "type": "listing.published",
+                "occurred_at": "2026-06-01T00:00:00Z",
+                "actor": {"id": "seller"},
+                "content": {"title": "出售", "text": "出售实名手机卡，收银行卡四件套，加微信 abc12345"},
+            }
+        )
+        outcome = decide.evaluate(listing)
+        assert outcome.response["decision"] == "block"
+        assert "screen_card_trading_listing" in [r["rule"] for r in outcome.response["reasons"]]
+        assert "delist" in outcome.response["actions"]
+        assert outcome.record["features"]["screen"]["flagged"] is True
+
+        ordinary = Event.model_validate(
+            {**listing.model_dump(mode="json"), "event_id": "l2", "content": {"text": "九成新儿童自行车，自提"}}
+        )
+        assert decide.evaluate(ordinary).response["decision"] == "allow"
