@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from fanzha.entities import service as entity_service
 from fanzha.events.entities import EntityType
@@ -10,33 +13,27 @@ from fanzha.kit.errors import Conflict, InvalidInput
 from tests.fixtures.stack import Stack
 
 
+def set_label(session: Session, value: str, label: str, *, manual: bool = True, **fields: Any) -> None:
+    entity_service.set_label(
+        session,
+        entity_type=fields.pop("entity_type", EntityType.account),
+        value=value,
+        label=label,
+        reason=fields.pop("reason", ""),
+        source=fields.pop("source", ""),
+        manual=manual,
+        expires_at=None,
+        actor=fields.pop("actor", "test"),
+    )
+
+
 class TestLabels:
     def test_manual_label_beats_automatic(self, stack: Stack) -> None:
         sessions = session_factory(stack.engine)
         with transaction(sessions) as session:
-            entity_service.set_label(
-                session,
-                entity_type=EntityType.account,
-                value="acct-1",
-                label="fraud",
-                reason="analyst confirmed",
-                source="",
-                manual=True,
-                expires_at=None,
-                actor="analyst",
-            )
+            set_label(session, "acct-1", "fraud", reason="analyst confirmed")
         with pytest.raises(Conflict), transaction(sessions) as session:
-            entity_service.set_label(
-                session,
-                entity_type=EntityType.account,
-                value="acct-1",
-                label="fraud",
-                reason="model score dropped",
-                source="rule:x",
-                manual=False,
-                expires_at=None,
-                actor="system",
-            )
+            set_label(session, "acct-1", "fraud", manual=False, reason="model score dropped", source="rule:x")
         with pytest.raises(Conflict), transaction(sessions) as session:
             entity_service.remove_label(
                 session,
@@ -56,48 +53,18 @@ class TestLabels:
     def test_phone_labels_are_normalised(self, stack: Stack) -> None:
         sessions = session_factory(stack.engine)
         with transaction(sessions) as session:
-            entity_service.set_label(
-                session,
-                entity_type=EntityType.phone,
-                value="138 0013 8000",
-                label="reported",
-                reason="",
-                source="",
-                manual=True,
-                expires_at=None,
-                actor="t",
-            )
+            set_label(session, "138 0013 8000", "reported", entity_type=EntityType.phone)
         with transaction(sessions) as session:
             found = entity_service.labels_of(session, entity_type=EntityType.phone, value="+8613800138000")
             assert [label.entity_value for label in found] == ["+8613800138000"]
         with pytest.raises(InvalidInput), transaction(sessions) as session:
-            entity_service.set_label(
-                session,
-                entity_type=EntityType.phone,
-                value="12",
-                label="reported",
-                reason="",
-                source="",
-                manual=True,
-                expires_at=None,
-                actor="t",
-            )
+            set_label(session, "12", "reported", entity_type=EntityType.phone)
 
     def test_every_change_is_audited(self, stack: Stack) -> None:
         sessions = session_factory(stack.engine)
         for label in ("emulator", "farm"):
             with transaction(sessions) as session:
-                entity_service.set_label(
-                    session,
-                    entity_type=EntityType.device,
-                    value="dev-1",
-                    label=label,
-                    reason="",
-                    source="",
-                    manual=True,
-                    expires_at=None,
-                    actor="t",
-                )
+                set_label(session, "dev-1", label, entity_type=EntityType.device)
         with transaction(sessions) as session:
             rows = session.execute(
                 sa.text("SELECT action, object_id, prev_hash, hash FROM audit_log ORDER BY seq")
