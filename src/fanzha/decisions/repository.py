@@ -45,14 +45,6 @@ class DecisionRepository:
         ).scalar_one_or_none()
         return None if response is None else dict(response)
 
-    def existing_event_ids(self, event_ids: Sequence[str]) -> set[str]:
-        rows = self.session.execute(
-            select(DecisionRecord.event_id).where(DecisionRecord.event_id.in_(list(event_ids)))
-        ).scalars()
-        return set(rows)
-
-    # Inserts go through the Core tables, not the ORM entities: the journal writes thousands of
-    # rows a second and the ORM's bulk path costs several times the database's own work.
     def insert_decisions(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert decisions whose event id is not stored yet; return the event ids inserted."""
         if not rows:
@@ -104,12 +96,6 @@ class DecisionRepository:
             for row in rows:
                 yield int(row[0]), row[1].get("event") if isinstance(row[1], dict) else None
             seq = int(rows[-1][0])
-
-    def count_by_decision(self) -> dict[str, int]:
-        rows = self.session.execute(
-            select(DecisionRecord.decision, func.count()).group_by(DecisionRecord.decision)
-        ).all()
-        return {row[0]: int(row[1]) for row in rows}
 
 
 class StoredAnswerLookup:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, or_, select
+from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -61,14 +61,6 @@ class AccountRepository:
     def __init__(self, session: Session | Connection) -> None:
         self.session = session
 
-    def registered_at(self, account_id: str) -> datetime | None:
-        row = self.session.execute(
-            select(Account.registered_at, Account.first_seen_at).where(Account.account_id == account_id)
-        ).first()
-        if row is None:
-            return None
-        return row[0] or row[1]
-
     def upsert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Record accounts; a known registration time is kept, an unknown one is filled in."""
         if not rows:
@@ -81,9 +73,6 @@ class AccountRepository:
             where=Account.registered_at.is_(None) & statement.excluded.registered_at.is_not(None),
         )
         self.session.execute(statement)
-
-    def delete_all(self) -> None:
-        self.session.execute(delete(Account))
 
 
 class RegistrationLookup:

@@ -45,11 +45,9 @@ class ListBook:
         self._lock = threading.Lock()
 
     def kind_of(self, name: str) -> ListKind | None:
+        """The kind of a loaded list; None when this process has not loaded a list of that name."""
         loaded = self._lists.get(name)
         return None if loaded is None else loaded.kind
-
-    def names(self) -> list[str]:
-        return sorted(self._lists)
 
     def contains(self, name: str, value: str, at: float, *, normalized: bool = False) -> bool:
         """Whether ``value`` is on list ``name`` at time ``at``; unknown lists and invalid values are not."""

@@ -7,7 +7,6 @@ indexes of every running process (see :mod:`fanzha.lists.runtime`) learn about i
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -339,11 +338,3 @@ def entry_to_dict(entry: ListEntry) -> dict[str, Any]:
         "created_at": entry.created_at,
         "created_by": entry.created_by,
     }
-
-
-def read_csv_text(data: bytes) -> io.StringIO:
-    """Decode an uploaded CSV (UTF-8, with or without BOM) or fail clearly."""
-    try:
-        return io.StringIO(data.decode("utf-8-sig"), newline="")
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"the file is not UTF-8 text (byte {error.start})") from None
