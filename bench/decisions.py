@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -112,6 +114,7 @@ def measure_server(
     connections: int,
     rate_fraction: float,
     key: str | None = None,
+    fixed_rate: float | None = None,
 ) -> dict[str, Any]:
     stream = requests
     asyncio.run(closed_loop("127.0.0.1", port, stream, connections=connections, duration=2.0))  # warm up
@@ -121,11 +124,18 @@ def measure_server(
     per_second = closed.ok / closed.elapsed
     cpu_per = cpu_used / max(closed.ok, 1)
     per_core = 1.0 / cpu_per if cpu_per else float("nan")
-    rate = rate_fraction * min(per_core, per_second)
+    rate = fixed_rate or rate_fraction * min(per_core, per_second)
     histogram_before = server_histogram(port, key)
-    opened = asyncio.run(
-        open_loop("127.0.0.1", port, stream, rate=rate, duration=duration, connections=max(connections, 64))
-    )
+    # The client's own pauses would count as server latency: no garbage collection while it runs,
+    # and uvloop (as the server uses) for its event loop.
+    gc.collect()
+    gc.disable()
+    try:
+        opened = uvloop.run(
+            open_loop("127.0.0.1", port, stream, rate=rate, duration=duration, connections=max(connections, 64))
+        )
+    finally:
+        gc.enable()
     histogram_after = server_histogram(port, key)
     return {
         "closed_loop": {
@@ -174,6 +184,7 @@ def run_fanzha(events: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
             connections=args.connections,
             rate_fraction=0.7,
             key=key,
+            fixed_rate=args.rate,
         )
     finally:
         server.terminate()
@@ -250,6 +261,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--events", type=int, default=40_000)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--rate", type=float, help="open-loop rate for fanzha (default: 70 %% of the capacity just measured)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 

@@ -149,8 +149,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         tasks = [
             asyncio.create_task(_periodic(active)),
             asyncio.create_task(active.decisions.run_async_worker()),
-            asyncio.create_task(_due_process(app.state.due_process)),
         ]
+        if settings.jobs_in_process:
+            tasks.append(asyncio.create_task(_due_process(app.state.due_process)))
         try:
             yield
         finally:

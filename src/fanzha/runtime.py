@@ -94,7 +94,9 @@ class Runtime:
         self.rules = RuleBook(self.sessions, self.known_event_types)
         self.seen_path = settings.data_dir / "seen-events.bloom"
         seen, self._seen_since = self._load_seen()
-        self.journal = DecisionJournal(self.engine, max_batch=settings.journal_max_batch)
+        self.journal = DecisionJournal(
+            self.engine, max_batch=settings.journal_max_batch, inline=self.engine.dialect.name == "sqlite"
+        )
         self.pipeline = DecisionPipeline(
             settings=settings,
             rules=self.rules.current,

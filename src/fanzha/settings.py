@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default="NORMAL", description="SQLite PRAGMA synchronous (NORMAL survives a process crash)."
     )
     log_level: str = "info"
+    jobs_in_process: bool = Field(
+        default=True,
+        description="Run the background jobs (bus, measure expiry, SLA, webhooks) inside the API process. "
+        "`fanzha serve` turns this off and runs them in a `fanzha worker` process beside it.",
+    )
     public_docs: bool | None = Field(
         default=None,
         description="Serve /docs and /openapi.json without a key; default: yes except in production.",

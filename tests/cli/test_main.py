@@ -138,3 +138,22 @@ class TestDecide:
         assert f"{events}:2:" in err
         assert f"{events}:3:" in err
         assert len(out.read_text().splitlines()) == 1
+
+
+class TestWorker:
+    def test_worker_runs_the_jobs_until_terminated(self, data_dir: Path) -> None:
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        invoke("init", "--data-dir", str(data_dir))
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "fanzha", "worker", "--data-dir", str(data_dir), "--interval", "0.2"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3)
+        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=20) == 0

@@ -90,8 +90,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    worker: Annotated[
+        bool, typer.Option(help="Run the background jobs in a `fanzha worker` process beside the server.")
+    ] = True,
 ) -> None:
-    """Initialise if needed, then serve the API."""
+    """Initialise if needed, then serve the API (and start its background worker)."""
+    import subprocess
+
     import uvicorn
 
     from fanzha.app import create_app
@@ -101,16 +106,63 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
+    if worker:
+        # Background jobs hold the GIL in long stretches of ORM work; in a process of their own they
+        # cannot stall decisions (with them in process, p99 latency grows several times).
+        overrides["jobs_in_process"] = False
     settings = settings_for(data_dir, **overrides)
     _init(settings, quiet=True)
     console.print(f"serving on http://{settings.host}:{settings.port}  (data in {settings.data_dir.resolve()})")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=access_log,
-    )
+    jobs = None
+    if worker:
+        command = [sys.executable, "-m", "fanzha", "worker", "--data-dir", str(settings.data_dir)]
+        jobs = subprocess.Popen(command)  # noqa: S603 - our own command line, no shell
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            access_log=access_log,
+        )
+    finally:
+        if jobs is not None:
+            jobs.terminate()
+            jobs.wait(timeout=30)
+
+
+@app.command("worker")
+@reports_errors
+def worker_command(
+    data_dir: DataDir = None,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds of jobs.")] = 1.0,
+) -> None:
+    """Run the background jobs: the bus (cases from decisions, webhooks), measure expiry, SLA escalation."""
+    import signal
+    import time
+
+    from fanzha.bus.worker import DueProcessJobs
+    from fanzha.kit.db import session_factory
+
+    settings = settings_for(data_dir)
+    _init(settings, quiet=True)
+    engine = create_db_engine(settings.resolved_database_url, synchronous=settings.sqlite_synchronous)
+    jobs = DueProcessJobs(session_factory(engine))
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping:
+            started = time.monotonic()
+            jobs.tick()
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    finally:
+        engine.dispose()
 
 
 @apikey_app.command("create")
