@@ -163,7 +163,7 @@ def measure_server(
     }
 
 
-def run_fanzha(events: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def run_fanzha(events: list[dict[str, Any]], args: argparse.Namespace, *, jobs: str = "worker") -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="fanzha-bench-"))
     env = {**os.environ, "FANZHA_DATA_DIR": str(data_dir), "FANZHA_LOG_LEVEL": "warning"}
     server = subprocess.Popen(
@@ -273,6 +273,9 @@ def main() -> None:
     }
     if not args.skip_http:
         report["http_fanzha"] = run_fanzha(events, args)
+        # The same server with its background jobs (cases from review decisions, webhooks) left to a
+        # worker run elsewhere: what the decision path alone costs and how fast it answers.
+        report["http_fanzha_jobs_elsewhere"] = run_fanzha(events, args, jobs="off")
         report["http_bare_starlette"] = run_bare(events, args)
         report["http_ratio_to_ceiling"] = round(
             report["http_fanzha"]["closed_loop"]["per_core_per_second"]

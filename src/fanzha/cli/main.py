@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -43,6 +44,12 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(lists_app, name="lists")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
+
+
+class JobsMode(StrEnum):
+    worker = "worker"
+    inline = "inline"
+    off = "off"
 
 
 def _progress() -> Progress:
@@ -90,9 +97,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
-    worker: Annotated[
-        bool, typer.Option(help="Run the background jobs in a `fanzha worker` process beside the server.")
-    ] = True,
+    jobs: Annotated[
+        JobsMode,
+        typer.Option(
+            help="Where the background jobs run: 'worker' (a `fanzha worker` process started beside the "
+            "server), 'inline' (in the server process) or 'off' (you run `fanzha worker` yourself)."
+        ),
+    ] = JobsMode.worker,
 ) -> None:
     """Initialise if needed, then serve the API (and start its background worker)."""
     import subprocess
@@ -106,17 +117,16 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    if worker:
-        # Background jobs hold the GIL in long stretches of ORM work; in a process of their own they
-        # cannot stall decisions (with them in process, p99 latency grows several times).
-        overrides["jobs_in_process"] = False
+    # Background jobs hold the GIL in long stretches of ORM work; in a process of their own they do
+    # not take the API process's CPU (see docs/performance.md).
+    overrides["jobs_in_process"] = jobs is JobsMode.inline
     settings = settings_for(data_dir, **overrides)
     _init(settings, quiet=True)
     console.print(f"serving on http://{settings.host}:{settings.port}  (data in {settings.data_dir.resolve()})")
-    jobs = None
-    if worker:
+    worker = None
+    if jobs is JobsMode.worker:
         command = [sys.executable, "-m", "fanzha", "worker", "--data-dir", str(settings.data_dir)]
-        jobs = subprocess.Popen(command)  # noqa: S603 - our own command line, no shell
+        worker = subprocess.Popen(command)  # noqa: S603 - our own command line, no shell
     try:
         uvicorn.run(
             create_app(settings),
@@ -126,9 +136,9 @@ def serve(
             access_log=access_log,
         )
     finally:
-        if jobs is not None:
-            jobs.terminate()
-            jobs.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
 @app.command("worker")
@@ -146,7 +156,10 @@ def worker_command(
 
     settings = settings_for(data_dir)
     _init(settings, quiet=True)
-    engine = create_db_engine(settings.resolved_database_url, synchronous=settings.sqlite_synchronous)
+    # The server checkpoints the SQLite log; a second checkpointer would only get in its way.
+    engine = create_db_engine(
+        settings.resolved_database_url, synchronous=settings.sqlite_synchronous, deferred_checkpoints=True
+    )
     jobs = DueProcessJobs(session_factory(engine))
     stopping = False
 

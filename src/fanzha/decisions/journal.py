@@ -13,6 +13,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,9 +67,13 @@ class DatabaseBusy(Exception):
 class _BatchWriter:
     """Writes batches on one connection of its own, kept open between batches.
 
-    With ``wait=False`` (the writer on the event loop), a batch that finds SQLite's write lock held
-    by another process fails at once with :class:`DatabaseBusy` instead of blocking the loop.
+    SQLite's write lock is waited for here, in 1 ms steps, rather than by SQLite's busy handler,
+    whose sleeps grow to 100 ms: a commit would otherwise sit idle long after another process (the
+    worker) let go. With ``wait=False`` (the writer on the event loop), a batch that finds the lock
+    held fails at once with :class:`DatabaseBusy` instead of blocking the loop.
     """
+
+    LOCK_WAIT_S = 30.0
 
     def __init__(self, engine: Engine, *, wait: bool = True) -> None:
         self._engine = engine
@@ -82,32 +87,41 @@ class _BatchWriter:
 
     def write(self, batch: list[JournalItem]) -> list[Outcome]:
         """Commit the batch; each item's outcome is the stored answer of a duplicate, or an error."""
-        try:
-            duplicates = self._commit(batch)
-            return [(item, duplicates.get(item.event_id), None) for item in batch]
-        except OperationalError as error:
-            if not self._wait and "locked" in str(error.orig):
-                raise DatabaseBusy from error
-            log.exception("decision journal commit failed")
-            return [(item, None, error) for item in batch]
-        except IntegrityError:
-            # Rare: a duplicate slipped past the pre-check. Write one by one to isolate it.
-            outcomes: list[Outcome] = []
-            for item in batch:
-                try:
-                    outcomes.append((item, self._commit([item]).get(item.event_id), None))
-                except Exception as error:  # surfaced to the waiting request
-                    outcomes.append((item, None, error))
-            return outcomes
-        except Exception as error:
-            log.exception("decision journal commit failed")
-            return [(item, None, error) for item in batch]
+        deadline = time.monotonic() + (self.LOCK_WAIT_S if self._wait else 0.0)
+        while True:
+            try:
+                duplicates = self._commit(batch)
+                return [(item, duplicates.get(item.event_id), None) for item in batch]
+            except OperationalError as error:
+                if "locked" not in str(error.orig):
+                    log.exception("decision journal commit failed")
+                    return [(item, None, error) for item in batch]
+                if not self._wait:
+                    raise DatabaseBusy from error
+                if time.monotonic() > deadline:
+                    return [(item, None, error) for item in batch]
+                time.sleep(0.001)
+            except IntegrityError:
+                return self._write_one_by_one(batch)
+            except Exception as error:
+                log.exception("decision journal commit failed")
+                return [(item, None, error) for item in batch]
+
+    def _write_one_by_one(self, batch: list[JournalItem]) -> list[Outcome]:
+        # Rare: a duplicate slipped past the pre-check. Write one by one to isolate it.
+        outcomes: list[Outcome] = []
+        for item in batch:
+            try:
+                outcomes.append((item, self._commit([item]).get(item.event_id), None))
+            except Exception as error:  # surfaced to the waiting request
+                outcomes.append((item, None, error))
+        return outcomes
 
     def _commit(self, batch: list[JournalItem]) -> dict[str, dict[str, Any]]:
         """Write the batch in one transaction; return the stored answers of duplicates."""
         if self._connection is None:
             self._connection = self._engine.connect()
-            if not self._wait and self._engine.dialect.name == "sqlite":
+            if self._engine.dialect.name == "sqlite":
                 # This connection never goes back to the pool, so no other user inherits the setting.
                 self._connection.detach()
                 self._connection.exec_driver_sql("PRAGMA busy_timeout=0")

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.decisions.journal import DecisionJournal, JournalItem
@@ -95,7 +96,9 @@ class DecisionService:
         self._sessions = sessions
         # With a networked database or Redis, the blocking parts run in a thread, not on the loop.
         self._offload = offload
-        self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # Answers are kept serialised: 100,000 small dicts would be millions of objects for the
+        # cyclic garbage collector to walk (pauses of tens of milliseconds), bytes are none.
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._on_decision = on_decision
         self._pending_async: asyncio.Queue[Event] | None = None
@@ -104,7 +107,7 @@ class DecisionService:
 
     def _remember(self, event_id: str, response: dict[str, Any]) -> None:
         self.seen.add(event_id)
-        self._recent[event_id] = response
+        self._recent[event_id] = orjson.dumps(response)
         if len(self._recent) > RECENT_ANSWERS:
             self._recent.popitem(last=False)
 
@@ -131,7 +134,7 @@ class DecisionService:
         event_id = event.event_id
         recent = self._recent.get(event_id)
         if recent is not None:
-            return recent
+            return dict(orjson.loads(recent))
         inflight = self._inflight.get(event_id)
         if inflight is not None:
             return await asyncio.shield(inflight)
@@ -166,7 +169,7 @@ class DecisionService:
         """The same as :meth:`decide` for callers without an event loop (CLI, fixtures)."""
         recent = self._recent.get(event.event_id)
         if recent is not None:
-            return recent
+            return dict(orjson.loads(recent))
         outcome, stored = self._evaluate(event, time.perf_counter(), False)
         if outcome is not None:
             stored = self.journal.submit(journal_item(outcome)).result()
