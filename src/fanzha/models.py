@@ -11,6 +11,8 @@ from fanzha.kit.db import Base
 from fanzha.kit.revisions.models import StateRevision
 from fanzha.lists.models import IndicatorList, ListEntry
 from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
+from fanzha.notices.models import Notice, NoticeIdentifier
+from fanzha.reports.models import Report, Reporter, ReportSubject
 from fanzha.rules.models import RuleSetVersion
 from fanzha.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -31,7 +33,12 @@ __all__ = [
     "IndicatorList",
     "ListEntry",
     "Measure",
+    "Notice",
+    "NoticeIdentifier",
     "OutboxMessage",
+    "Report",
+    "ReportSubject",
+    "Reporter",
     "ReverifyTask",
     "ReviewQueue",
     "RuleAppealCount",

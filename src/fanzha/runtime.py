@@ -29,6 +29,7 @@ from fanzha.kit.counters.memory import InMemoryCounterStore
 from fanzha.kit.db import checkpoint, create_db_engine, session_factory
 from fanzha.kit.revisions.repository import RevisionRepository
 from fanzha.lists.runtime import ListBook
+from fanzha.measures.vocabulary import declare_functions
 from fanzha.rules.runtime import RuleBook
 from fanzha.rules.service import RULES_REVISION
 from fanzha.settings import Settings
@@ -79,6 +80,7 @@ class Runtime:
         self, settings: Settings, *, engine: Engine | None = None, counters: CounterStore | None = None
     ) -> None:
         self.settings = settings
+        declare_functions(settings.extra_restrictable_functions)
         self.engine = engine or create_db_engine(
             settings.resolved_database_url, synchronous=settings.sqlite_synchronous, deferred_checkpoints=True
         )

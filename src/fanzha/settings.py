@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     )
     max_event_bytes: Annotated[int, Field(ge=256)] = 64 * 1024
     max_request_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    extra_restrictable_functions: list[str] = Field(
+        default_factory=list,
+        description="Functions a restrict measure can switch off besides the built-in ones (comma-separated).",
+    )
     extra_event_types: list[str] = Field(
         default_factory=list,
         description="Event types accepted besides the built-in ones (JSON list or comma-separated).",
@@ -80,7 +84,7 @@ class Settings(BaseSettings):
         description="Serve /docs and /openapi.json without a key; default: yes except in production.",
     )
 
-    @field_validator("extra_event_types", mode="before")
+    @field_validator("extra_event_types", "extra_restrictable_functions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().startswith("["):

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     audit_read = "audit:read"
     personal_data_reveal = "personal_data:reveal"
     webhooks_admin = "webhooks:admin"
+    reports_submit = "reports:submit"
 
 
 class Role(StrEnum):
@@ -118,6 +119,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.statements_read,
             Permission.appeals_submit,
             Permission.appeals_read,
+            Permission.reports_submit,
         }
     ),
     Role.auditor: frozenset(

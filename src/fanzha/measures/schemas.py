@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from fanzha.kit.clock import ensure_utc
-from fanzha.measures.vocabulary import FUNCTIONS, ITEM_KINDS, BanKey, MeasureKind
+from fanzha.measures.vocabulary import ITEM_KINDS, BanKey, MeasureKind, known_functions
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
@@ -39,9 +39,10 @@ class MeasureSpec(BaseModel):
     @model_validator(mode="after")
     def _check_shape(self) -> MeasureSpec:
         kind = self.kind
-        unknown = sorted(set(self.functions) - FUNCTIONS)
+        known = known_functions()
+        unknown = sorted(set(self.functions) - known)
         if unknown:
-            raise ValueError(f"unknown functions {unknown}; known: {sorted(FUNCTIONS)}")
+            raise ValueError(f"unknown functions {unknown}; known: {sorted(known)}")
         if kind == MeasureKind.restrict and not self.functions:
             raise ValueError("restrict needs the functions it switches off")
         if kind != MeasureKind.restrict and self.functions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from fanzha.lists.kinds import ListKind
@@ -58,6 +59,19 @@ FUNCTIONS = frozenset(
     }
 )
 """Functions a ``restrict`` measure can switch off; ``*`` in a restrictions answer means all of them."""
+
+_DECLARED_FUNCTIONS: set[str] = set()
+
+
+def declare_functions(names: Iterable[str]) -> None:
+    """Add the platform's own restrictable functions (``FANZHA_EXTRA_RESTRICTABLE_FUNCTIONS``)."""
+    _DECLARED_FUNCTIONS.update(name.strip() for name in names if name.strip())
+
+
+def known_functions() -> frozenset[str]:
+    """The built-in restrictable functions plus those the deployment declared."""
+    return FUNCTIONS | frozenset(_DECLARED_FUNCTIONS)
+
 
 PENDING_VERIFICATION_FUNCTIONS = ("add_friend", "send_links", "red_packet", "transfer", "withdraw", "publish", "live")
 """What an account awaiting re-verification may not do (D2-ACC-02 RESTRICTED_PENDING_VERIFY)."""

@@ -79,4 +79,3 @@ class ReportRepository:
                 select(ReportSubject).where(ReportSubject.report_id == report_id).order_by(ReportSubject.id)
             ).scalars()
         )
-
