@@ -157,3 +157,14 @@ class TestWorker:
         assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=20) == 0
+
+    def test_worker_stops_when_its_server_is_gone(self, data_dir: Path) -> None:
+        import subprocess
+        import sys
+
+        invoke("init", "--data-dir", str(data_dir))
+        # Its real parent is this test process, so a different --parent-pid reads as "server gone".
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "fanzha", "worker", "--data-dir", str(data_dir), "--parent-pid", "1"],
+        )
+        assert worker.wait(timeout=30) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -126,6 +127,7 @@ def serve(
     worker = None
     if jobs is JobsMode.worker:
         command = [sys.executable, "-m", "fanzha", "worker", "--data-dir", str(settings.data_dir)]
+        command += ["--parent-pid", str(os.getpid())]
         worker = subprocess.Popen(command)  # noqa: S603 - our own command line, no shell
     try:
         uvicorn.run(
@@ -146,6 +148,9 @@ def serve(
 def worker_command(
     data_dir: DataDir = None,
     interval: Annotated[float, typer.Option(help="Seconds between rounds of jobs.")] = 1.0,
+    parent_pid: Annotated[
+        int | None, typer.Option(help="Stop when this process is gone (set by `fanzha serve`).")
+    ] = None,
 ) -> None:
     """Run the background jobs: the bus (cases from decisions, webhooks), measure expiry, SLA escalation."""
     import signal
@@ -170,7 +175,9 @@ def worker_command(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        while not stopping:
+        # A server stopped by SIGTERM may exit without reaching its clean-up (uvicorn re-raises the
+        # signal), so the worker also watches for its parent to be gone.
+        while not stopping and (parent_pid is None or os.getppid() == parent_pid):
             started = time.monotonic()
             jobs.tick()
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
