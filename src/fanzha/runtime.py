@@ -29,6 +29,7 @@ from fanzha.kit.counters.memory import InMemoryCounterStore
 from fanzha.kit.db import checkpoint, create_db_engine, session_factory
 from fanzha.kit.revisions.repository import RevisionRepository
 from fanzha.lists.runtime import ListBook
+from fanzha.measures.repository import ActiveMeasuresLookup
 from fanzha.measures.vocabulary import declare_functions
 from fanzha.rules.runtime import RuleBook
 from fanzha.rules.service import RULES_REVISION
@@ -115,6 +116,7 @@ class Runtime:
             offload=self.engine.dialect.name != "sqlite" or not isinstance(self.counters, InMemoryCounterStore),
             on_decision=self._after_decision,
         )
+        self.active_measures = ActiveMeasuresLookup(self.engine)
         self.metrics = DecisionMetrics()
         self._refresh_lock = threading.Lock()
 
@@ -140,6 +142,7 @@ class Runtime:
     def stop(self) -> None:
         self.journal.stop()
         self.decisions.close()
+        self.active_measures.close()
         self.save_snapshots()
         self.engine.dispose()
 

@@ -151,7 +151,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 class PointReader:
-    """One single-row ``SELECT`` by key on a dedicated driver connection, for reads on the hot path.
+    """A ``SELECT`` by one key on a dedicated driver connection, for reads on the hot path.
 
     The ORM costs far more than the query for a one-row lookup done on every request, so these few
     reads go straight to the driver. ``sql`` names its one parameter ``:key``. SQLite in WAL mode
@@ -167,18 +167,25 @@ class PointReader:
         self._end_read = engine.dialect.name != "sqlite"
 
     def fetch(self, key: str) -> tuple[Any, ...] | None:
+        rows = self._run(key, many=False)
+        return rows[0] if rows else None
+
+    def fetch_all(self, key: str) -> list[tuple[Any, ...]]:
+        return self._run(key, many=True)
+
+    def _run(self, key: str, *, many: bool) -> list[tuple[Any, ...]]:
         with self._lock:
             if self._connection is None:
                 self._connection = self._engine.raw_connection()
             cursor = self._connection.cursor()
             try:
                 cursor.execute(self._sql, (key,))
-                row = cursor.fetchone()
+                rows = cursor.fetchall() if many else [row for row in [cursor.fetchone()] if row is not None]
             finally:
                 cursor.close()
             if self._end_read:
                 self._connection.rollback()  # end the read transaction so later commits are visible
-        return None if row is None else tuple(row)
+        return [tuple(row) for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+import orjson
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from fanzha.kit.clock import ensure_utc
+from fanzha.kit.db import PointReader
 from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
 from fanzha.measures.vocabulary import MeasureKind, MeasureState
 
@@ -163,3 +167,47 @@ class MeasureRepository:
                 .limit(limit)
             ).scalars()
         )
+
+
+class ActiveMeasuresLookup:
+    """The active measures of one account, read without the ORM: the restrictions endpoint is
+    called by the platform on every request it serves."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._reader = PointReader(
+            engine,
+            "SELECT id, kind, functions, item_id, ends_at FROM measures"
+            " WHERE account_id = :key AND state = 'active' ORDER BY id",
+        )
+
+    def get(self, account_id: str) -> list[ActiveMeasure]:
+        measures = []
+        for measure_id, kind, functions, item_id, ends_at in self._reader.fetch_all(account_id):
+            if isinstance(functions, str):  # SQLite hands JSON back as text
+                functions = orjson.loads(functions)
+            if isinstance(ends_at, str):
+                ends_at = datetime.fromisoformat(ends_at)
+            measures.append(
+                ActiveMeasure(
+                    id=int(measure_id),
+                    kind=kind,
+                    functions=list(functions or []),
+                    item_id=item_id,
+                    ends_at=None if ends_at is None else ensure_utc(ends_at),
+                )
+            )
+        return measures
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveMeasure:
+    """What the restrictions answer needs of a measure in force."""
+
+    id: int
+    kind: str
+    functions: list[str]
+    item_id: str | None
+    ends_at: datetime | None

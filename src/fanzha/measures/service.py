@@ -9,6 +9,7 @@ cannot both succeed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from fanzha.lists.kinds import InvalidListValue, normalize_value
 from fanzha.lists.service import EntryChange
 from fanzha.measures import statements
 from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
-from fanzha.measures.repository import MeasureRepository
+from fanzha.measures.repository import ActiveMeasure, MeasureRepository
 from fanzha.measures.schemas import MeasureSpec, Withholding
 from fanzha.measures.vocabulary import (
     ALL_FUNCTIONS,
@@ -544,24 +545,38 @@ def _announce(session: Session, measure: Measure, *, change: str, now: datetime)
 
 def restrictions(session: Session, account_id: str, *, now: datetime | None = None) -> dict[str, Any]:
     """What ``account_id`` may not do right now, from one indexed query on the active measures."""
+    measures = [
+        ActiveMeasure(m.id, m.kind, list(m.functions or []), m.item_id, m.ends_at)
+        for m in MeasureRepository(session).in_force(account_id, now or utcnow())
+    ]
+    return restrictions_of(account_id, measures, now=now)
+
+
+def restrictions_of(
+    account_id: str, measures: Sequence[ActiveMeasure], *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The restrictions answer from an account's active measures (those past their end are skipped,
+    even before the expiry job marks them)."""
     now = now or utcnow()
     functions: set[str] = set()
     closed = False
     suspended_until: datetime | None = None
     items: list[dict[str, Any]] = []
     listed: list[dict[str, Any]] = []
-    for measure in MeasureRepository(session).in_force(account_id, now):
+    for measure in measures:
+        if measure.ends_at is not None and measure.ends_at <= now:
+            continue
         kind = MeasureKind(measure.kind)
         entry = {
             "measure_id": measure.id,
             "kind": kind.value,
-            "functions": list(measure.functions or []),
+            "functions": list(measure.functions),
             "item_id": measure.item_id,
             "ends_at": measure.ends_at,
         }
         listed.append(entry)
         if kind is MeasureKind.restrict:
-            functions.update(measure.functions or [])
+            functions.update(measure.functions)
         elif kind is MeasureKind.suspend:
             functions.add(ALL_FUNCTIONS)
             if measure.ends_at is not None:
