@@ -31,6 +31,7 @@ from fanzha.kit.web import error_response, json_response
 from fanzha.lists.endpoints import router as lists_router
 from fanzha.measures.endpoints import router as measures_router
 from fanzha.measures.runtime import apply_list_changes
+from fanzha.notices.endpoints import router as notices_router
 from fanzha.reports.endpoints import router as reports_router
 from fanzha.rules.endpoints import router as rules_router
 from fanzha.rules.schemas import RuleSetPush
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         webhooks_router,
         audit_router,
         reports_router,
+        notices_router,
     ):
         app.include_router(router)
     _include_screening(app)

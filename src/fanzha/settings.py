@@ -6,13 +6,14 @@ Every field can be set by an environment variable with the ``FANZHA_`` prefix
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -51,13 +52,18 @@ class Settings(BaseSettings):
     )
     max_event_bytes: Annotated[int, Field(ge=256)] = 64 * 1024
     max_request_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
-    extra_restrictable_functions: list[str] = Field(
+    # NoDecode: pydantic-settings would otherwise read these variables as JSON before the comma split.
+    extra_restrictable_functions: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Functions a restrict measure can switch off besides the built-in ones (comma-separated).",
     )
-    extra_event_types: list[str] = Field(
+    extra_event_types: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Event types accepted besides the built-in ones (JSON list or comma-separated).",
+    )
+    notice_issuing_units: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Issuing units whose notices are accepted (JSON list or comma-separated); empty accepts any.",
     )
     decision_budget_ms: dict[str, float] = Field(
         default_factory=dict,
@@ -84,10 +90,13 @@ class Settings(BaseSettings):
         description="Serve /docs and /openapi.json without a key; default: yes except in production.",
     )
 
-    @field_validator("extra_event_types", "extra_restrictable_functions", mode="before")
+    @field_validator("extra_event_types", "extra_restrictable_functions", "notice_issuing_units", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
+        """A JSON list or a comma-separated string."""
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

@@ -55,3 +55,5 @@ AppealsDecide = Annotated[Principal, Depends(Authorize(Permission.appeals_decide
 AuditRead = Annotated[Principal, Depends(Authorize(Permission.audit_read))]
 WebhooksAdmin = Annotated[Principal, Depends(Authorize(Permission.webhooks_admin))]
 ReportsSubmit = Annotated[Principal, Depends(Authorize(Permission.reports_submit))]
+NoticesRead = Annotated[Principal, Depends(Authorize(Permission.notices_read))]
+NoticesWrite = Annotated[Principal, Depends(Authorize(Permission.notices_write))]

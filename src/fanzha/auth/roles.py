@@ -34,6 +34,8 @@ class Permission(StrEnum):
     personal_data_reveal = "personal_data:reveal"
     webhooks_admin = "webhooks:admin"
     reports_submit = "reports:submit"
+    notices_read = "notices:read"
+    notices_write = "notices:write"
 
 
 class Role(StrEnum):
@@ -107,6 +109,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cases_write,
             Permission.statements_withhold,
             Permission.personal_data_reveal,
+            Permission.notices_read,
+            Permission.notices_write,
         }
     ),
     Role.api_client: frozenset(
