@@ -148,14 +148,7 @@ class DecisionService:
                 outcome, stored = self._evaluate(event, started, from_inbox)
             if outcome is not None:
                 stored = await self.journal.submit_async(journal_item(outcome, from_inbox=from_inbox))
-            if stored is not None:
-                response = stored
-            else:
-                assert outcome is not None
-                response = outcome.response
-                if self._on_decision is not None:
-                    self._on_decision(outcome, response)
-            self._remember(event_id, response)
+            response = self._finish(event_id, outcome, stored)
             waiter.set_result(response)
             return response
         except BaseException as error:
@@ -173,14 +166,18 @@ class DecisionService:
         outcome, stored = self._evaluate(event, time.perf_counter(), False)
         if outcome is not None:
             stored = self.journal.submit(journal_item(outcome)).result()
-        if stored is None:
+        return self._finish(event.event_id, outcome, stored)
+
+    def _finish(self, event_id: str, outcome: DecisionOutcome | None, stored: dict[str, Any] | None) -> dict[str, Any]:
+        """The answer once durable: the stored one for a repeat, else the fresh one (announced)."""
+        if stored is not None:
+            response = stored
+        else:
             assert outcome is not None
             response = outcome.response
             if self._on_decision is not None:
                 self._on_decision(outcome, response)
-        else:
-            response = stored
-        self._remember(event.event_id, response)
+        self._remember(event_id, response)
         return response
 
     # Asynchronous intake: accepted events are durable in the inbox before 202 is answered.
@@ -197,7 +194,7 @@ class DecisionService:
                 "payload": event.model_dump(mode="json", exclude_none=True),
             },
         )
-        await asyncio.wrap_future(self.journal.submit(item))
+        await self.journal.submit_async(item)
         if self._pending_async is not None:
             await self._pending_async.put(event)
         return True
