@@ -93,7 +93,8 @@ class Runtime:
         )
         self.lists = ListBook(self.sessions, settings.data_dir / "lists")
         self.labels = LabelBook(self.sessions)
-        self.accounts = AccountBook(RegistrationLookup(self.engine))
+        self._registrations = RegistrationLookup(self.engine)
+        self.accounts = AccountBook(self._registrations)
         self.rules = RuleBook(self.sessions, self.known_event_types)
         self.seen_path = settings.data_dir / "seen-events.bloom"
         seen, self._seen_since = self._load_seen()
@@ -143,6 +144,7 @@ class Runtime:
         self.journal.stop()
         self.decisions.close()
         self.active_measures.close()
+        self._registrations.close()
         self.save_snapshots()
         self.engine.dispose()
 
