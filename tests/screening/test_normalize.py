@@ -99,3 +99,11 @@ def test_idempotent_on_evasion_alphabet(text: str) -> None:
     once = normalize_text(text)
     assert normalize_text(once) == once
     assert normalize_tracked(text)[0] == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="网络市公安收银 ab x1(（)）[]【】〔〕.|*·~👖❤", max_size=30))
+def test_bracket_and_separator_stages_agree_with_tracked_path(text: str) -> None:
+    # The fast path's bracket-noise and separator patterns start with the bracket/separator and look
+    # back for the Hanzi; the tracked path keeps the lookbehind-first originals.
+    assert normalize_text(text) == normalize_tracked(text)[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -156,6 +157,65 @@ def dense_features(
         out[tail + 1] = len(_HAN.findall(text)) / len(text)
     out[tail + 2] = min(len({k[1] for k in seen_terms}), 6) / 3.0
     return out
+
+
+@lru_cache(maxsize=32)
+def _columns(categories: tuple[str, ...], lexicon_categories: tuple[str, ...]) -> tuple[int, ...]:
+    """For every lexicon category, its column in a model's dense block (-1: not a model feature)."""
+    column = {c: i for i, c in enumerate(categories)}
+    return tuple(column.get(c, -1) for c in lexicon_categories)
+
+
+_TYPE_INDEX = {t: i for i, t in enumerate(INDICATOR_TYPES)}
+_FLAG_INDEX = {f: i for i, f in enumerate(INDICATOR_FLAGS)}
+
+
+def dense_one(
+    text: str,
+    categories: Sequence[str],
+    lexicon_categories: Sequence[str],
+    terms: Sequence[int],
+    vias: Sequence[int],
+    term_category: Sequence[int],
+    term_weight: Sequence[float],
+    indicators: Sequence[tuple[str, tuple[str, ...]]],
+) -> npt.NDArray[np.float32]:
+    """:func:`dense_block` of one text on plain lists (numpy's per-call overhead dominates for one).
+
+    ``terms``/``vias`` are the text's lexicon hits (term ids, ``VIA`` indices). The lexicon sums are
+    taken in term-id order in float64 and cast once, as ``dense_block``'s ``bincount`` does, so the
+    two agree bit for bit (the tests check it).
+    """
+    n_cat = len(categories)
+    to_column = _columns(tuple(categories), tuple(lexicon_categories))
+    direct: dict[int, bool] = {}
+    for t, v in zip(terms, vias, strict=True):
+        if to_column[term_category[t]] >= 0:
+            direct[t] = direct.get(t, False) or v == 0
+    lex = [0.0] * n_cat
+    columns: set[int] = set()
+    for t in sorted(direct):
+        col = to_column[term_category[t]]
+        lex[col] += abs(term_weight[t]) * (1.0 if direct[t] else 0.8)
+        columns.add(col)
+    types = [0.0] * len(INDICATOR_TYPES)
+    flags = [0.0] * len(INDICATOR_FLAGS)
+    for kind, found in indicators:
+        j = _TYPE_INDEX.get(kind)
+        if j is not None:
+            types[j] += 1.0
+        for flag in found:
+            f = _FLAG_INDEX.get(flag.split(":", 1)[0])
+            if f is not None:
+                flags[f] = 1.0
+    n = len(text)
+    han = 0
+    if n:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        han = int(np.count_nonzero((codes >= 0x4E00) & (codes <= 0x9FFF)))
+    values = [min(x, 3.0) for x in lex] + [min(x, 2.0) for x in types] + flags
+    values += [math.log1p(n) / 5.0, han / max(n, 1), min(len(columns), 6) / 3.0]
+    return np.array(values, dtype=np.float32)
 
 
 def dense_block(

@@ -91,7 +91,9 @@ _DIGIT = re.compile(r"[0-9]")
 _DIGIT_RUN = re.compile(r"[0-9](?:[ \-]?[0-9]){6}")
 _HOST_HINT = re.compile(r"[a-z0-9]\.[a-z]")
 _IP_HINT = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]")
-_CRYPTO_HINT = re.compile(r"[A-Za-z0-9]{26}")
+# Every address _CRYPTO accepts holds one of its prefixes followed by at least 25 more alphanumerics;
+# starting with the prefixes lets the regex engine skip to them.
+_CRYPTO_HINT = re.compile(r"(?:T|0x|bc1)[A-Za-z0-9]{25}")
 _PLAIN_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 _RISKY_TLDS = frozenset(
@@ -127,6 +129,8 @@ _BRANDS: dict[str, tuple[str, ...]] = {
     "hmrc": ("gov.uk",),
     "wechat": ("wechat.com", "qq.com"),
 }
+# Any brand the lookalike loop below would consider (a cheap pre-check for the common no-brand host).
+_BRAND_HINT = re.compile("|".join(re.escape(b) for b in _BRANDS if len(b) >= 3))
 _FILE_EXTS = frozenset("jpg jpeg png gif txt doc docx pdf xls xlsx apk exe zip rar mp3 mp4 html htm php".split())
 
 
@@ -160,6 +164,8 @@ def _domain_flags(host: str, registered: str, suffix: str) -> list[str]:
     if registered in _SHORTENERS or host in _SHORTENERS:
         flags.append("shortener")
     folded = _fold_leet(host)
+    if _BRAND_HINT.search(folded) is None:
+        return flags
     for brand, official in _BRANDS.items():
         if len(brand) < 3 or brand not in folded:
             continue
@@ -204,7 +210,10 @@ def extract_raw(text: str, original: str) -> list[RawIndicator]:
     taken: list[tuple[int, int]] = []
 
     def overlaps(a: int, b: int) -> bool:
-        return any(a < y and x < b for x, y in taken)
+        for x, y in taken:  # a plain loop: cheaper than any() over a generator for few spans
+            if a < y and x < b:
+                return True
+        return False
 
     def add(kind: str, value: str, a: int, b: int, flags: tuple[str, ...] = (), claim: bool = True) -> None:
         found.append((kind, value, a, b, flags))

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import ahocorasick_rs
@@ -118,6 +119,8 @@ class Lexicon:
         # The same tables as lists, for the one-text path (list indexing beats numpy scalars).
         self._compact_ascii_list: list[bool] = self._compact_ascii.tolist()
         self._term_category_list: list[int] = self.term_category.tolist()
+        self.term_category_list: list[int] = self._term_category_list
+        self.term_weight_list: list[float] = self.term_weight.tolist()
         self._stream_lists = tuple((ptr.tolist(), flat.tolist()) for ptr, flat in self._streams)
 
     def match(self, normalized: str, views: Views | None = None) -> list[tuple[Term, int, int, str]]:
@@ -296,8 +299,9 @@ def _find(automaton: ahocorasick_rs.BytesAhoCorasick | None, haystack: Utf8) -> 
     """``(key, start, end)`` rows of every (overlapping) match, offsets in characters."""
     if automaton is None:
         return np.zeros((0, 3), dtype=np.int64)
-    found = np.array(automaton.find_matches_as_indexes(haystack.data, overlapping=True), dtype=np.int64)
-    found = found.reshape(-1, 3)
+    rows = automaton.find_matches_as_indexes(haystack.data, overlapping=True)
+    # fromiter over the flattened tuples is about twice as fast as np.array on a list of tuples.
+    found = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows)).reshape(-1, 3)
     if found.shape[0]:
         found[:, 1] = haystack.chars(found[:, 1])
         found[:, 2] = haystack.chars(found[:, 2])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -101,14 +102,49 @@ class LinearModel:
 
 
 class ModelSet:
-    """The four shipped models, loaded together."""
+    """The four shipped models, loaded together, with their weights stacked into one table.
+
+    Every model reads the same hashed n-grams and the same dense block, so the four weight tables
+    are laid side by side in one ``(2**bits, 2 + T + K)`` table (columns: message fraud, listing
+    trading, the ``T`` typology classes, the ``K`` listing categories). One text then needs one
+    gather of contiguous rows instead of four scattered ones; each model's ``weights`` is a view
+    of its columns, so nothing is stored twice.
+
+    Attributes:
+        weights, dense_weights, bias: The stacked tables.
+        fraud, trade: Columns of the two binary models.
+        typology, category: Column slices of the typology and category heads.
+    """
 
     def __init__(self, models: dict[str, LinearModel]) -> None:
-        self.models = models
-        self.message_binary = models["message_binary"]
-        self.message_typology = models["message_typology"]
-        self.listing_binary = models["listing_binary"]
-        self.listing_category = models["listing_category"]
+        names = ("message_binary", "listing_binary", "message_typology", "listing_category")
+        order = [models[name] for name in names]
+        first = order[0]
+        for model in order[1:]:
+            if (model.dense_names, model.categories, model.bits) != (first.dense_names, first.categories, first.bits):
+                raise ValueError(f"model {model.name} was trained with another feature layout than {first.name}")
+        self.weights: npt.NDArray[np.float32] = np.ascontiguousarray(
+            np.concatenate([m.weights for m in order], axis=1), dtype=np.float32
+        )
+        self.dense_weights: npt.NDArray[np.float32] = np.ascontiguousarray(
+            np.concatenate([m.dense_weights for m in order], axis=1), dtype=np.float32
+        )
+        self.bias: npt.NDArray[np.float32] = np.concatenate([m.bias for m in order]).astype(np.float32)
+        self.categories = first.categories
+        bounds = np.cumsum([0] + [len(m.classes) for m in order]).tolist()
+        slices = [slice(a, b) for a, b in pairwise(bounds)]
+        self.fraud = 0
+        self.trade = 1
+        self.typology = slices[2]
+        self.category = slices[3]
+        self.models = {
+            name: replace(m, weights=self.weights[:, sl], dense_weights=self.dense_weights[:, sl], bias=self.bias[sl])
+            for name, m, sl in zip(names, order, slices, strict=True)
+        }
+        self.message_binary = self.models["message_binary"]
+        self.listing_binary = self.models["listing_binary"]
+        self.message_typology = self.models["message_typology"]
+        self.listing_category = self.models["listing_category"]
 
 
 def load_models(directory: Path | None = None) -> ModelSet:

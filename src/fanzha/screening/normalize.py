@@ -32,6 +32,7 @@ import opencc  # type: ignore[import-not-found,unused-ignore]
 from pypinyin import Style, lazy_pinyin
 
 from fanzha.screening import _tables
+from fanzha.screening._arrays import ranges
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -119,9 +120,12 @@ def _radical(m: re.Match[str]) -> str:
     return _tables.RADICAL_PAIRS[m.group(0)]
 
 
+_NUMERAL_CHARS = frozenset(_tables.NUMERALS)
+
+
 def _numerals(m: re.Match[str]) -> str:
     run = m.group(0)
-    if not any(c in _tables.NUMERALS for c in run):
+    if _NUMERAL_CHARS.isdisjoint(run):
         return run
     # Short runs of plain numerals are words (三三两两, 一五一十); phone-style readings or mixed
     # digits mark a number.
@@ -167,8 +171,14 @@ _STAGES: tuple[tuple[re.Pattern[str], Repl], ...] = (
 # so that the regex engine can skip ahead instead of trying a lookbehind at every position; the
 # tracked path keeps ``_STAGES`` and the property tests check that both agree.
 _FAST_COLLAPSE = _STAGES[0][0]
-_FAST_PAREN = re.compile(f"([{CJK}])(?: ?[(\\[【〔] ?(?:[a-z]{{1,6}}|[^ a-z0-9{CJK}]{{1,3}}|[{CJK}]) ?[)\\]】〕])+")
-_FAST_SEP = re.compile(f"([{CJK}])[{_SEP_CLASS}]+(?=[{CJK}])")
+_OPEN = "(\\[【〔"
+_GROUP = f" ?(?:[a-z]{{1,6}}|[^ a-z0-9{CJK}]{{1,3}}|[{CJK}]) ?[)\\]】〕]"
+# The first character is the optional space or the bracket; the lookbehinds after it check the Hanzi
+# before the match and that a leading space is followed by a bracket.
+_FAST_PAREN = re.compile(
+    f"[ {_OPEN}](?<=[{CJK}][ {_OPEN}])(?:(?<=[{_OPEN}])|(?<= )[{_OPEN}]){_GROUP}(?: ?[{_OPEN}]{_GROUP})*"
+)
+_FAST_SEP = re.compile(f"[{_SEP_CLASS}](?<=[{CJK}][{_SEP_CLASS}])[{_SEP_CLASS}]*(?=[{CJK}])")
 _FAST_RADICAL = _STAGES[3][0]
 _FAST_NUMERALS = _STAGES[4][0]
 # Only Latin tokens that mix letters and digits can change under leet folding.
@@ -176,7 +186,6 @@ _FAST_LEET = re.compile(
     r"(?:[a-z](?<![a-z0-9.@/:_\-][a-z])[a-z]*[0-9]|[0-9](?<![a-z0-9.@/:_\-][0-9])[0-9]*[a-z])"
     r"[a-z0-9]*(?![a-z0-9.@/:_\-])"
 )
-_BRACKETS = frozenset("([【〔")
 
 
 def normalize_text(text: str) -> str:
@@ -184,9 +193,9 @@ def normalize_text(text: str) -> str:
     out = text.translate(_CHAR_MAP)
     if "  " in out:
         out = _FAST_COLLAPSE.sub(" ", out)
-    if not _BRACKETS.isdisjoint(out):
-        out = _FAST_PAREN.sub(r"\1", out)
-    out = _FAST_SEP.sub(r"\1", out)
+    if "(" in out or "[" in out or "【" in out or "〔" in out:
+        out = _FAST_PAREN.sub("", out)
+    out = _FAST_SEP.sub("", out)
     out = _FAST_RADICAL.sub(_radical, out)
     out = _FAST_NUMERALS.sub(_numerals, out)
     out = _FAST_LEET.sub(_leet, out)
@@ -436,6 +445,51 @@ class Utf8:
         return offsets if self.to_char is None else self.to_char[offsets]
 
 
+class _PinyinTable:
+    """The syllables of :data:`_SYLLABLES` as arrays, for spelling a whole batch without ``translate``.
+
+    ``ids[cp]`` is the syllable id of code point ``cp`` (-1 until first seen; the compact views hold
+    only ASCII letters and digits, Hanzi up to U+2FFFF and newlines); syllable ``k`` is
+    ``codes[start[k]:start[k] + length[k]]``. Filled lazily under a lock: a reader takes ``ids``
+    first and the packed arrays after, and a writer publishes the packed arrays before the ids, so a
+    reader never sees an id whose syllable is missing.
+    """
+
+    def __init__(self) -> None:
+        self.ids = np.full(0x30000, -1, dtype=np.int64)
+        self._index: dict[str, int] = {}
+        self._syllables: list[str] = []
+        empty = np.zeros(0, dtype=np.int64)
+        self.packed: tuple[IntArray, IntArray, npt.NDArray[np.uint32]] = (empty, empty, np.zeros(0, dtype=np.uint32))
+        self._lock = threading.Lock()
+
+    def lookup(self, codes: npt.NDArray[np.uint32]) -> tuple[IntArray, IntArray, IntArray, npt.NDArray[np.uint32]]:
+        """``(ids, start, length, codes)`` for the characters ``codes``."""
+        ids = self.ids[codes]
+        if ids.shape[0] and int(ids.min()) < 0:
+            with self._lock:
+                new: list[tuple[int, int]] = []
+                for cp in np.unique(codes[ids < 0]).tolist():
+                    syllable = _SYLLABLES[cp]
+                    k = self._index.get(syllable)
+                    if k is None:
+                        k = self._index[syllable] = len(self._syllables)
+                        self._syllables.append(syllable)
+                    new.append((cp, k))
+                length = np.array([len(x) for x in self._syllables], dtype=np.int64)
+                start = np.zeros(length.shape[0], dtype=np.int64)
+                np.cumsum(length[:-1], out=start[1:])
+                self.packed = (start, length, _codes("".join(self._syllables)))
+                for cp, k in new:
+                    self.ids[cp] = k
+            ids = self.ids[codes]
+        start, length, packed = self.packed
+        return ids, start, length, packed
+
+
+_PINYIN_TABLE = _PinyinTable()
+
+
 class Streams:
     """The matching views of a batch of normalised texts, joined by newlines, with index maps.
 
@@ -481,19 +535,19 @@ class Streams:
         ccodes = codes[self.compact_to_norm]
         self.compact = ccodes.tobytes().decode("utf-32-le", "surrogatepass")
         self._newlines: IntArray = np.flatnonzero(ccodes == 0x0A).astype(np.int64)
-        capped = self.compact.translate(_CAP_SYLLABLES)
-        self.pinyin = capped.lower()
-        pcodes = _codes(capped)
-        starts = np.flatnonzero(~((pcodes >= 0x61) & (pcodes <= 0x7A)))
-        if starts.shape[0] != ccodes.shape[0]:  # pragma: no cover - every syllable has one start
-            raise AssertionError("pinyin syllable starts do not line up with the compact view")
+        # The pinyin view spelled with array gathers (each compact character's syllable), not
+        # ``str.translate``: several times cheaper on a batch; :class:`SingleStreams` translates.
+        ids, syl_start, syl_length, syl_codes = _PINYIN_TABLE.lookup(ccodes)
+        lengths_p = syl_length[ids]
+        first = syl_start[ids]
+        pcodes = syl_codes[ranges(first, lengths_p)]
+        self.pinyin = pcodes.tobytes().decode("utf-32-le", "surrogatepass")
+        starts = np.cumsum(lengths_p) - lengths_p
         inv = np.full(pcodes.shape[0] + 1, -1, dtype=np.int64)
         inv[starts] = np.arange(starts.shape[0], dtype=np.int64)
         inv[pcodes.shape[0]] = ccodes.shape[0]
         self.pinyin_to_compact = inv
-        icodes = pcodes[starts]
-        upper = (icodes >= 0x41) & (icodes <= 0x5A)
-        icodes = np.where(upper, icodes | 0x20, icodes).astype(np.uint32)
+        icodes = syl_codes[first]
         self.initials = icodes.tobytes().decode("utf-32-le", "surrogatepass")
         non_ascii = ccodes > 0x7F
         self.non_ascii_cum = np.zeros(ccodes.shape[0] + 1, dtype=np.int64)

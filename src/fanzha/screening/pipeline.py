@@ -9,6 +9,7 @@ path reads only ``to_rule_signals()`` and never pays for it.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fanzha.screening._arrays import ranges
-from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block, dense_features
+from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block, dense_one
 from fanzha.screening.indicators import Indicator, RawIndicator, extract_raw, to_indicator
 from fanzha.screening.lexicon import VIA, BatchHits, Lexicon, Match, get_lexicon
 from fanzha.screening.model import LinearModel, ModelSet, get_models
@@ -60,19 +61,17 @@ class Features:
         key = tuple(categories)
         block = self._dense.get(key)
         if block is None and len(self.normalized) == 1:
-            terms = self.lexicon.terms
-            hits = [
-                (terms[t], a, b, VIA[v])
-                for t, a, b, v in zip(
-                    self.hits.term.tolist(),
-                    self.hits.start.tolist(),
-                    self.hits.end.tolist(),
-                    self.hits.via.tolist(),
-                    strict=True,
-                )
-            ]
-            found = [(r[0], r[4]) for r in self.indicators[0]]
-            block = dense_features(self.normalized[0], key, hits, found)[None, :]
+            lex = self.lexicon
+            block = dense_one(
+                self.normalized[0],
+                key,
+                lex.categories,
+                self.hits.term.tolist(),
+                self.hits.via.tolist(),
+                lex.term_category_list,
+                lex.term_weight_list,
+                [(r[0], r[4]) for r in self.indicators[0]],
+            )[None, :]
             self._dense[key] = block
         elif block is None:
             block = dense_block(
@@ -116,21 +115,68 @@ def logits(model: LinearModel, f: Features, rows: IntArray | None = None) -> Flo
     return model.logits(f.hashes[ranges(f.offsets[rows], counts)], offsets, dense[rows])
 
 
-def _sigmoid(x: FloatArray) -> FloatArray:
-    out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))).astype(np.float32)
+def stacked_logits(models: ModelSet, f: Features) -> FloatArray:
+    """Logits ``(N, 2 + T + K)`` of all four models at once (columns as in :class:`ModelSet`).
+
+    One gather of contiguous rows from the stacked table per n-gram, summed per text with
+    ``np.add.reduceat``, which adds the rows in order, so a text's sums do not depend on the batch
+    it came in (``ndarray.sum`` pairs the additions differently). A loop over the texts is faster
+    than one ``reduceat`` over the batch: numpy's multi-segment ``reduceat`` on a 2-D array is
+    several times slower than one segment per call, and the per-text gather stays cache-resident.
+    """
+    counts = np.diff(f.offsets)
+    n = counts.shape[0]
+    table = models.weights
+    sums = np.zeros((n, table.shape[1]), dtype=np.float32)
+    hashes = f.hashes
+    bounds = f.offsets.tolist()
+    for i in range(n):
+        lo, hi = bounds[i], bounds[i + 1]
+        if hi > lo:
+            sums[i] = np.add.reduceat(np.take(table, hashes[lo:hi], axis=0), _ZERO, axis=0)[0]
+    scale = 1.0 / np.sqrt(np.maximum(counts, 1)).astype(np.float32)
+    out: FloatArray = sums * scale[:, None] + f.dense(models.categories) @ models.dense_weights + models.bias
     return out
 
 
-def _softmax(x: FloatArray) -> FloatArray:
-    z = np.exp(x - x.max(axis=1, keepdims=True))
-    out: FloatArray = z / z.sum(axis=1, keepdims=True)
+_ZERO = np.zeros(1, dtype=np.int64)
+
+
+def _sigmoid(x: FloatArray) -> npt.NDArray[np.float64]:
+    """Probabilities in float64 (the one-text path computes the same with :mod:`math`)."""
+    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(x.astype(np.float64), -30.0, 30.0)))
     return out
 
 
-def _to_risk(p: npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.float64]:
-    """Map probabilities so that the model's threshold lands on 0.5."""
+def _sigmoid1(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(max(x, -30.0), 30.0)))
+
+
+def _softmax(x: FloatArray) -> npt.NDArray[np.float64]:
+    x64 = x.astype(np.float64)
+    z = np.exp(x64 - x64.max(axis=1, keepdims=True))
+    out: npt.NDArray[np.float64] = z / z.sum(axis=1, keepdims=True)
+    return out
+
+
+def _head1(x: list[float]) -> tuple[int, float]:
+    """Arg-max class of one text's head logits and its softmax probability."""
+    top = max(x)
+    best = x.index(top)
+    return best, 1.0 / math.fsum(math.exp(v - top) for v in x)
+
+
+def _to_risk1(p: float, threshold: float) -> float:
+    """:func:`_to_risk` of one probability (the same float64 operations)."""
+    if p < threshold:
+        return 0.5 * p / threshold
+    return 0.5 + 0.5 * (p - threshold) / max(1e-9, 1.0 - threshold)
+
+
+def _to_risk(p: npt.NDArray[np.float64], threshold: float | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Map probabilities so that the model's threshold lands on 0.5 (one threshold per column)."""
     below = 0.5 * p / threshold
-    above = 0.5 + 0.5 * (p - threshold) / max(1e-9, 1.0 - threshold)
+    above = 0.5 + 0.5 * (p - threshold) / np.maximum(1e-9, 1.0 - threshold)
     out: npt.NDArray[np.float64] = np.where(p < threshold, below, above)
     return out
 
@@ -149,6 +195,7 @@ class _Detail:
         trade_p: float,
         typ_p: float | None,
         cat_p: float | None,
+        lock: threading.Lock,
     ) -> None:
         self.f = f
         self.i = i
@@ -157,7 +204,7 @@ class _Detail:
         self.trade_p = trade_p
         self.typ_p = typ_p
         self.cat_p = cat_p
-        self.lock = threading.Lock()
+        self.lock = lock  # one per batch: lazy builds are rare and short
 
     def build(self, result: ScreeningResult) -> tuple[list[Indicator], list[Match], list[str]]:
         f, i = self.f, self.i
@@ -390,32 +437,56 @@ def screen_many(texts: Sequence[str], kind: str = "message") -> list[ScreeningRe
     models = get_models()
     f = featurise(texts)
     mb, mt, lb, lc = models.message_binary, models.message_typology, models.listing_binary, models.listing_category
-    fraud_p = _sigmoid(logits(mb, f)[:, 0]).astype(np.float64)
-    trade_p = _sigmoid(logits(lb, f)[:, 0]).astype(np.float64)
-    fraud_r = _to_risk(fraud_p, mb.threshold)
-    trade_r = _to_risk(trade_p, lb.threshold)
+    z = stacked_logits(models, f)
+    n = len(texts)
+    head_rows: list[list[float]] = []
+    if n == 1:
+        # One text: plain floats (numpy's per-call cost dominates); the same float64 operations as
+        # the batch branch, so both give the same verdicts (the tests check them against each other).
+        row = z[0].tolist()
+        fraud_p = [_sigmoid1(row[models.fraud])]
+        trade_p = [_sigmoid1(row[models.trade])]
+        fraud_r = [_to_risk1(fraud_p[0], mb.threshold)]
+        trade_r = [_to_risk1(trade_p[0], lb.threshold)]
+        head_rows = [row]
+    else:
+        # Both binary columns in one pass (elementwise the same operations as one at a time).
+        probs2 = _sigmoid(z[:, [models.fraud, models.trade]])
+        risks2 = _to_risk(probs2, np.array([mb.threshold, lb.threshold]))
+        fraud_p, trade_p = probs2[:, 0].tolist(), probs2[:, 1].tolist()
+        fraud_r, trade_r = risks2[:, 0].tolist(), risks2[:, 1].tolist()
     if kind == "listing":
         # Listings are judged by the listing model; the message model, trained on conversations,
         # only adds a fraud label when it is very sure.
-        fraud_r = np.where(fraud_r >= 0.9, fraud_r, np.minimum(fraud_r, 0.49))
-    risk = np.clip(np.maximum(fraud_r, trade_r), 0.0, 1.0)
-    # The typology and category heads only run on the texts that need them.
-    n = len(texts)
+        fraud_r = [r if r >= 0.9 else min(r, 0.49) for r in fraud_r]
+    risk = [min(max(a, b, 0.0), 1.0) for a, b in zip(fraud_r, trade_r, strict=True)]
+    # The typology and category heads are read only for the texts that need them.
     typology: list[str | None] = [None] * n
     typ_p: list[float | None] = [None] * n
     category: list[str | None] = [None] * n
     cat_p: list[float | None] = [None] * n
-    for head, positive, names, probs in (
-        (mt, np.flatnonzero(fraud_r >= 0.5), typology, typ_p),
-        (lc, np.flatnonzero(trade_r >= 0.5), category, cat_p),
+    for head, columns, head_risk, names, probs in (
+        (mt, models.typology, fraud_r, typology, typ_p),
+        (lc, models.category, trade_r, category, cat_p),
     ):
-        if positive.shape[0]:
-            p = _softmax(logits(head, f, positive))
-            best = p.argmax(axis=1)
-            for row, i in enumerate(positive.tolist()):
-                names[i] = head.classes[int(best[row])]
-                probs[i] = float(p[row, best[row]])
+        positive = [i for i, r in enumerate(head_risk) if r >= 0.5]
+        if not positive:
+            continue
+        if head_rows:
+            best1, top1 = _head1(head_rows[0][columns])
+            names[0] = head.classes[best1]
+            probs[0] = top1
+            continue
+        logit = z[positive, columns]
+        # The class is the arg-max of the logits (as in the one-text branch), the softmax only
+        # reports its probability.
+        best = logit.argmax(axis=1).tolist()
+        top = _softmax(logit)[np.arange(len(positive)), best].tolist()
+        for row_i, i in enumerate(positive):
+            names[i] = head.classes[best[row_i]]
+            probs[i] = top[row_i]
     warn_or_contact = _category_flags(f, ("warning_context", "contact_diversion"))
+    lock = threading.Lock()
     out: list[ScreeningResult] = []
     for i in range(n):
         raw = f.indicators[i]
@@ -435,16 +506,16 @@ def screen_many(texts: Sequence[str], kind: str = "message") -> list[ScreeningRe
         if raw:
             flags = {fl.split(":", 1)[0] for r in raw for fl in r[4]}
             labels += [f"indicator:{fl}" for fl in sorted(flags)]
-        detail = _Detail(f, i, models, float(fraud_p[i]), float(trade_p[i]), typ_p[i], cat_p[i])
+        detail = _Detail(f, i, models, fraud_p[i], trade_p[i], typ_p[i], cat_p[i], lock)
         out.append(
             ScreeningResult(
-                risk=round(float(risk[i]), 4),
-                flagged=bool(risk[i] >= 0.5),
+                risk=round(risk[i], 4),
+                flagged=risk[i] >= 0.5,
                 labels=labels,
                 typology=typology[i],
                 normalized=f.normalized[i],
                 kind=kind,
-                scores={"fraud": round(float(fraud_p[i]), 4), "card_trading": round(float(trade_p[i]), 4)},
+                scores={"fraud": round(fraud_p[i], 4), "card_trading": round(trade_p[i], 4)},
                 detail=detail,
                 signal_indicators=[(r[0], r[1]) for r in raw],
             )
@@ -457,6 +528,10 @@ def _category_flags(f: Features, names: tuple[str, str]) -> list[tuple[bool, boo
     cats = f.lexicon.categories
     wanted = [cats.index(n) if n in cats else -1 for n in names]
     n = len(f.originals)
+    if n == 1:
+        table = f.lexicon.term_category_list
+        hit = {table[t] for t in f.hits.term.tolist()}
+        return [(wanted[0] in hit, wanted[1] in hit)]
     found = np.zeros((n, 2), dtype=bool)
     if f.hits.term.shape[0]:
         hit_cat = f.lexicon.term_category[f.hits.term]
