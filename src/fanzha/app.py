@@ -26,6 +26,7 @@ from fanzha.decisions.endpoints import decide_fast
 from fanzha.decisions.endpoints import router as decisions_router
 from fanzha.entities.endpoints import router as labels_router
 from fanzha.events.schemas import Event
+from fanzha.intel.endpoints import router as intel_router
 from fanzha.kit.errors import FanzhaError, PayloadTooLarge
 from fanzha.kit.web import error_response, json_response
 from fanzha.lists.endpoints import router as lists_router
@@ -222,6 +223,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         audit_router,
         reports_router,
         notices_router,
+        intel_router,
     ):
         app.include_router(router)
     _include_screening(app)

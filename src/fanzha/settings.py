@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Issuing units whose notices are accepted (JSON list or comma-separated); empty accepts any.",
     )
+    sharing_salts: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict,
+        description="Salt per indicator-sharing group (JSON object), for hashed phones and accounts in STIX.",
+    )
     decision_budget_ms: dict[str, float] = Field(
         default_factory=dict,
         description="Latency budget per event type in ms (JSON object); the default budget is 50 ms.",
@@ -98,6 +102,17 @@ class Settings(BaseSettings):
             if value.strip().startswith("["):
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("sharing_salts", mode="before")
+    @classmethod
+    def _parse_salts(cls, value: object) -> object:
+        """A JSON object of group name to salt."""
+        if isinstance(value, str):
+            parsed = json.loads(value) if value.strip() else {}
+            if not isinstance(parsed, dict):
+                raise ValueError("must be a JSON object of sharing group to salt")
+            return parsed
         return value
 
     @field_validator("sqlite_synchronous")

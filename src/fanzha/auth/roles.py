@@ -36,6 +36,8 @@ class Permission(StrEnum):
     reports_submit = "reports:submit"
     notices_read = "notices:read"
     notices_write = "notices:write"
+    intel_read = "intel:read"
+    intel_write = "intel:write"
 
 
 class Role(StrEnum):
@@ -74,6 +76,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cases_write,
             Permission.restrictions_read,
             Permission.appeals_read,
+            Permission.intel_read,
+            Permission.intel_write,
         }
     ),
     Role.senior_reviewer: frozenset(
