@@ -4,7 +4,7 @@ from fanzha.appeals.models import Appeal, RuleAppealCount
 from fanzha.audit.models import AuditEntry
 from fanzha.auth.models import ApiKey
 from fanzha.bus.models import BusDelivery
-from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, ReviewQueue
+from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, EvidenceRelease, ReviewQueue
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
 from fanzha.entities.models import Account, EntityLabel
 from fanzha.kit.db import Base
@@ -29,6 +29,7 @@ __all__ = [
     "CaseTransition",
     "DecisionRecord",
     "EntityLabel",
+    "EvidenceRelease",
     "InboxEvent",
     "IndicatorList",
     "ListEntry",

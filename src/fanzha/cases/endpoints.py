@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from fanzha.auth.deps import CasesRead, CasesWrite, MeasuresApprove, QueuesAdmin
 from fanzha.auth.masking import require_reveal
+from fanzha.cases import releases
 from fanzha.cases import service as cases_service
 from fanzha.cases.schemas import (
     CaseCreate,
@@ -19,6 +20,9 @@ from fanzha.cases.schemas import (
     FeedbackIn,
     QueueIn,
     QueueOut,
+    ReleaseDecisionIn,
+    ReleaseIn,
+    ReleaseOut,
     SubjectIn,
     TransitionIn,
 )
@@ -197,3 +201,43 @@ def claim_next(name: QueueName, request: Request, principal: CasesWrite) -> Case
         if case is None:
             return Response(status_code=204)
         return _out(case)
+
+
+@router.post(
+    "/v1/cases/{case_id}/releases", response_model=ReleaseOut, status_code=201, summary="Propose an evidence release"
+)
+def propose_release(case_id: int, body: ReleaseIn, request: Request, principal: CasesWrite) -> ReleaseOut:
+    """Propose releasing the case's evidence to the police or an authority; a second person must approve."""
+    with unit_of_work(request) as session:
+        release = releases.propose(
+            session,
+            case_id=case_id,
+            recipient=body.recipient,
+            request_ref=body.request_ref,
+            hashes=body.hashes,
+            legal_basis=body.legal_basis,
+            reason=body.reason,
+            actor=principal.actor,
+        )
+        return ReleaseOut.model_validate(release, from_attributes=True)
+
+
+@router.get("/v1/cases/{case_id}/releases", response_model=list[ReleaseOut], summary="Evidence releases of a case")
+def list_releases(case_id: int, request: Request, principal: CasesRead) -> list[ReleaseOut]:
+    with unit_of_work(request) as session:
+        return [
+            ReleaseOut.model_validate(item, from_attributes=True)
+            for item in releases.for_case(session, case_id=case_id)
+        ]
+
+
+@router.post("/v1/releases/{release_id}/decision", response_model=ReleaseOut, summary="Approve or reject a release")
+def decide_release(
+    release_id: int, body: ReleaseDecisionIn, request: Request, principal: MeasuresApprove
+) -> ReleaseOut:
+    """The second pair of eyes: someone other than the proposer approves (releases) or rejects."""
+    with unit_of_work(request) as session:
+        release = releases.decide(
+            session, release_id=release_id, approve=body.approve, actor=principal.actor, reason=body.reason
+        )
+        return ReleaseOut.model_validate(release, from_attributes=True)

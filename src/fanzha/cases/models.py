@@ -106,3 +106,23 @@ class ReviewQueue(Base):
     match: Mapped[Any] = mapped_column(JSONType, default=dict)
     claim_minutes: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EvidenceRelease(Base):
+    """Evidence of a case released to the police or an authority, which needs a second person's approval."""
+
+    __tablename__ = "evidence_releases"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(300))
+    request_ref: Mapped[str] = mapped_column(String(300), default="")
+    hashes: Mapped[Any] = mapped_column(JSONType, default=list)
+    legal_basis: Mapped[Any] = mapped_column(JSONType, default=list)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, ReviewQueue
+from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, EvidenceRelease, ReviewQueue
 
 
 class CaseRepository:
@@ -140,3 +140,34 @@ class CaseRepository:
 
     def get_queue(self, name: str) -> ReviewQueue | None:
         return self.session.get(ReviewQueue, name)
+
+
+class ReleaseRepository:
+    """All SQL on evidence releases."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, release: EvidenceRelease) -> None:
+        self.session.add(release)
+        self.session.flush()
+
+    def get(self, release_id: int) -> EvidenceRelease | None:
+        return self.session.get(EvidenceRelease, release_id)
+
+    def for_case(self, case_id: int) -> list[EvidenceRelease]:
+        return list(
+            self.session.execute(
+                select(EvidenceRelease).where(EvidenceRelease.case_id == case_id).order_by(EvidenceRelease.id)
+            ).scalars()
+        )
+
+    def decide(self, release_id: int, *, values: dict[str, object]) -> bool:
+        """Move a pending release to its decision; False when it is no longer pending (a race lost)."""
+        result = self.session.execute(
+            update(EvidenceRelease)
+            .where(EvidenceRelease.id == release_id, EvidenceRelease.state == "pending")
+            .values(**values)
+        )
+        self.session.flush()
+        return bool(getattr(result, "rowcount", 0))

@@ -171,3 +171,40 @@ class QueueOut(BaseModel):
     match: dict[str, Any]
     claim_minutes: int
     created_at: datetime
+
+
+class ReleaseIn(BaseModel):
+    """A proposed release of a case's evidence to the police or an authority."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+    request_ref: str = Field(default="", max_length=300, description="The request or notice this answers")
+    hashes: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32,128}$")]] = Field(
+        default_factory=list, max_length=500, description="Which evidence; empty means all of the case's"
+    )
+    legal_basis: list[str] = Field(min_length=1, max_length=20)
+    reason: Reason
+
+
+class ReleaseDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    reason: Reason
+
+
+class ReleaseOut(BaseModel):
+    id: int
+    case_id: int
+    recipient: str
+    request_ref: str
+    hashes: list[str]
+    legal_basis: list[str]
+    reason: str
+    state: str
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
