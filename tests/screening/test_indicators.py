@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from fanzha.screening.indicators import extract, luhn_ok
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fanzha.screening.indicators import (
+    _CRYPTO_HINT,
+    _CRYPTO_NEEDS,
+    _HANDLES,
+    _QR_HINT,
+    _QR_NEEDS,
+    _has_any,
+    extract,
+    luhn_ok,
+)
 from fanzha.screening.normalize import Normalized
 
 
@@ -67,3 +81,53 @@ def test_payment_qr_and_crypto() -> None:
 
 def test_prices_and_dates_are_not_phones() -> None:
     assert "phone" not in _by_type("价格 12800 元，2026-11-29 发货，订单号 20261129")
+
+
+def _prefixes(pattern: re.Pattern[str]) -> list[str]:
+    """The literal alternatives of a pattern's leading ``(?:a|b|...)`` group."""
+    group = pattern.pattern[3 : pattern.pattern.index(")")]
+    return [re.sub(r"\\(.)", r"\1", alt) for alt in group.split("|")]
+
+
+def test_every_handle_prefix_passes_its_pre_check() -> None:
+    for pattern, kind, hints in _HANDLES:
+        for prefix in _prefixes(pattern):
+            handle = {"qq": "123456", "whatsapp": "8613812345678"}.get(kind, "abc123456")
+            text = f"{prefix} {handle}"
+            assert pattern.search(text), (kind, prefix)
+            assert _has_any(text, hints), (kind, prefix)
+    qr_hints = [
+        "收款码",
+        "付款码",
+        "收钱码",
+        "二维码",
+        "扫码",
+        "扫一扫",
+        "小程序码",
+        "qrcode",
+        "qr code",
+        "scan this qr",
+    ]
+    for hint in qr_hints:
+        assert _QR_HINT.search(hint), hint
+        assert _has_any(hint, _QR_NEEDS), hint
+
+
+_PRE_CHECK_ALPHABET = "微威薇徽维绿泡信加+vwxqe扣抠企鹅tg飞机电报me/.whatsap瓦次普码扫rcodn 号:：@0123456789ab"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_PRE_CHECK_ALPHABET, max_size=30))
+def test_pre_checks_never_skip_a_match(text: str) -> None:
+    for pattern, _kind, hints in _HANDLES:
+        if pattern.search(text):
+            assert _has_any(text, hints)
+    if _QR_HINT.search(text):
+        assert _has_any(text, _QR_NEEDS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="Tbc10xXaAfF9zZ 收", max_size=60))
+def test_crypto_pre_check_never_skips_a_match(text: str) -> None:
+    if _CRYPTO_HINT.search(text):
+        assert _has_any(text, _CRYPTO_NEEDS)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fanzha.screening.normalize import Normalized, Views, normalize_text, normalize_tracked
+from fanzha.screening.normalize import Normalized, Views, normalize_many, normalize_text, normalize_tracked
 
 CATALOGUE = [
     ("高價收購銀行卡 一類卡優先", "高价收购银行卡一类卡优先"),
@@ -106,4 +106,28 @@ def test_idempotent_on_evasion_alphabet(text: str) -> None:
 def test_bracket_and_separator_stages_agree_with_tracked_path(text: str) -> None:
     # The fast path's bracket-noise and separator patterns start with the bracket/separator and look
     # back for the Hanzi; the tracked path keeps the lookbehind-first originals.
+    assert normalize_text(text) == normalize_tracked(text)[0]
+
+
+def test_batch_character_map_agrees_with_translate() -> None:
+    # Characters that map to none ("\u200b", lone surrogates), to several ("ﬁ", emoji) or to one
+    # ("Ａ", "，"), empty texts, and a character seen for the first time in this batch.
+    texts = ["", "ＡＢ，收", "ﬁ①\u200b💳", "", "高價收購銀行卡", "\U0002a6a5x", "plain ascii", "ｒｅｄ"]
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]
+    with_surrogate = ["a\ud800b", *texts]  # cannot be encoded: the whole batch takes str.translate
+    assert normalize_many(with_surrogate) == [normalize_text(t) for t in with_surrogate]
+    assert normalize_many(texts[1:2]) == [normalize_text(texts[1])]
+    assert normalize_many([]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=8))
+def test_batch_normalisation_equals_one_by_one(texts: list[str]) -> None:
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab3e4l1o0s5t7 .@/:_-收x", max_size=30))
+def test_leet_stage_agrees_with_tracked_path(text: str) -> None:
+    # The fast path only visits tokens that mix letters and digits; the tracked path visits all.
     assert normalize_text(text) == normalize_tracked(text)[0]

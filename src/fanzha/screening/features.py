@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from fanzha.screening._arrays import ranges
+from fanzha.screening._arrays import member_of, ranges, unique_ints
 from fanzha.screening.lexicon import BatchHits, Term
 
 FEATURE_VERSION = 1
@@ -245,15 +245,15 @@ def dense_block(
         # One contribution per distinct term and text; a homophone-only term counts 0.8.
         n_terms = np.int64(term_weight.shape[0])
         pair = text * n_terms + term
-        pairs = np.unique(pair)
-        direct = np.isin(pairs, pair[via == 0])
+        pairs = unique_ints(pair)
+        direct = member_of(pairs, pair[via == 0])
         p_text = pairs // n_terms
         p_term = pairs % n_terms
         weight = np.abs(term_weight[p_term]) * np.where(direct, 1.0, 0.8)
         cell = p_text * n_cat + to_column[term_category[p_term]]
         lex = np.bincount(cell, weights=weight, minlength=n * n_cat).reshape(n, n_cat)
         out[:, :n_cat] = np.minimum(lex, 3.0)
-        cats = np.unique(text * n_cat + col)
+        cats = unique_ints(text * n_cat + col)
         n_distinct = np.bincount(cats // n_cat, minlength=n).astype(np.float32)
     base = n_cat
     type_index = {t: i for i, t in enumerate(INDICATOR_TYPES)}

@@ -22,7 +22,7 @@ from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block
 from fanzha.screening.indicators import Indicator, RawIndicator, extract_raw, to_indicator
 from fanzha.screening.lexicon import VIA, BatchHits, Lexicon, Match, get_lexicon
 from fanzha.screening.model import LinearModel, ModelSet, get_models
-from fanzha.screening.normalize import Normalized, normalize_text
+from fanzha.screening.normalize import Normalized, normalize_many
 
 KINDS = ("message", "listing", "profile", "post")
 MAX_CHARS = 20_000
@@ -96,7 +96,7 @@ class Features:
 def featurise(texts: Sequence[str]) -> Features:
     """Normalise a batch and extract lexicon hits, indicators and n-gram hashes."""
     originals = [t[:MAX_CHARS] for t in texts]
-    normalized = [normalize_text(t) for t in originals]
+    normalized = normalize_many(originals)
     lexicon = get_lexicon()
     hits = lexicon.match_batch(normalized)
     indicators = [extract_raw(n, o) for n, o in zip(normalized, originals, strict=True)]
@@ -130,10 +130,12 @@ def stacked_logits(models: ModelSet, f: Features) -> FloatArray:
     sums = np.zeros((n, table.shape[1]), dtype=np.float32)
     hashes = f.hashes
     bounds = f.offsets.tolist()
+    take, add_at = table.take, np.add.reduceat
     for i in range(n):
         lo, hi = bounds[i], bounds[i + 1]
         if hi > lo:
-            sums[i] = np.add.reduceat(np.take(table, hashes[lo:hi], axis=0), _ZERO, axis=0)[0]
+            # Written straight into the row (no temporary, no copy; the same additions).
+            add_at(take(hashes[lo:hi], axis=0), _ZERO, axis=0, out=sums[i : i + 1])
     scale = 1.0 / np.sqrt(np.maximum(counts, 1)).astype(np.float32)
     out: FloatArray = sums * scale[:, None] + f.dense(models.categories) @ models.dense_weights + models.bias
     return out
