@@ -22,7 +22,7 @@ from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition,
 from fanzha.cases.repository import CaseRepository
 from fanzha.cases.schemas import CaseDecision, QueueIn
 from fanzha.cases.states import MANUAL, OPEN, SLA, STRONG_LINKS, CaseState, Priority, SourceType, SubjectType
-from fanzha.kit.clock import ensure_utc, utcnow
+from fanzha.kit.clock import ensure_utc, iso_or_none, utcnow
 from fanzha.kit.errors import Conflict, InvalidInput, NotFound
 from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
 from fanzha.measures import service as measures
@@ -65,10 +65,6 @@ def get(session: Session, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"no case {case_id}")
     return case
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else ensure_utc(moment).isoformat()
 
 
 # ---- queues -----------------------------------------------------------------------------------------
@@ -520,14 +516,14 @@ def claim(session: Session, *, case_id: int, actor: str, minutes: int | None = N
     if not claimed:
         if case.state not in OPEN:
             raise Conflict(f"case {case_id} is {case.state}; only open cases can be claimed")
-        raise Conflict(f"case {case_id} is held by {case.claimed_by} until {_iso(case.claim_expires_at)}")
+        raise Conflict(f"case {case_id} is held by {case.claimed_by} until {iso_or_none(case.claim_expires_at)}")
     audit.record(
         session,
         actor=actor,
         action="case.claim",
         object_type="case",
         object_id=str(case_id),
-        after={"claimed_by": actor, "claim_expires_at": _iso(held_until)},
+        after={"claimed_by": actor, "claim_expires_at": iso_or_none(held_until)},
     )
     return case
 
@@ -703,7 +699,7 @@ def record_feedback(session: Session, *, case_id: int, actor: str, note: str) ->
         action="case.feedback",
         object_type="case",
         object_id=str(case_id),
-        after={"feedback_sent_at": _iso(now)},
+        after={"feedback_sent_at": iso_or_none(now)},
         reason=note,
     )
     return case
@@ -721,7 +717,7 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, limit: in
                 case,
                 CaseState.escalated,
                 actor=SLA_ACTOR,
-                reason=f"SLA passed ({case.priority}, due {_iso(case.sla_due_at)})",
+                reason=f"SLA passed ({case.priority}, due {iso_or_none(case.sla_due_at)})",
                 from_states=[CaseState(case.state)],
                 values={"claimed_by": None, "claim_expires_at": None},
             )

@@ -15,3 +15,8 @@ def ensure_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC, or None (how audit entries and API answers write optional times)."""
+    return None if moment is None else ensure_utc(moment).isoformat()

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from fanzha.audit import service as audit
-from fanzha.kit.clock import ensure_utc, utcnow
+from fanzha.kit.clock import ensure_utc, iso_or_none, utcnow
 from fanzha.kit.errors import InvalidInput, NotFound
 from fanzha.kit.revisions.repository import RevisionRepository
 from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
@@ -115,7 +115,7 @@ def add_entry(
         raise InvalidInput("expires_at is in the past", details=[{"field": "expires_at"}])
     repository = ListRepository(session)
     before = repository.get_entry(list_name, normalized)
-    before_state = None if before is None else {"reason": before.reason, "expires_at": _iso(before.expires_at)}
+    before_state = None if before is None else {"reason": before.reason, "expires_at": iso_or_none(before.expires_at)}
     repository.upsert_entries(
         [
             {
@@ -141,7 +141,7 @@ def add_entry(
         object_type="list_entry",
         object_id=f"{list_name}:{normalized}",
         before=before_state,
-        after={"reason": reason, "source": entry.source, "expires_at": _iso(expires_at)},
+        after={"reason": reason, "source": entry.source, "expires_at": iso_or_none(expires_at)},
         reason=reason or None,
     )
     return entry, EntryChange(list_name, normalized, expires_at, False, revision)
@@ -172,7 +172,7 @@ def remove_entry(session: Session, *, list_name: str, value: str, actor: str, re
     entry = repository.get_entry(list_name, normalized)
     if entry is None:
         raise NotFound(f"{normalized!r} is not on list {list_name!r}")
-    before = {"reason": entry.reason, "source": entry.source, "expires_at": _iso(entry.expires_at)}
+    before = {"reason": entry.reason, "source": entry.source, "expires_at": iso_or_none(entry.expires_at)}
     repository.delete_entry(list_name, normalized)
     repository.refresh_count(list_name)
     revision = RevisionRepository(session).bump(revision_name(list_name))
@@ -297,7 +297,7 @@ def export_csv(session: Session, *, list_name: str, out: TextIO) -> int:
     writer.writerow(["value", "reason", "source", "expires_at"])
     count = 0
     for value, reason, source, expires_at in ListRepository(session).iter_entries(list_name):
-        writer.writerow([_csv_safe(value), _csv_safe(reason), _csv_safe(source), _iso(expires_at) or ""])
+        writer.writerow([_csv_safe(value), _csv_safe(reason), _csv_safe(source), iso_or_none(expires_at) or ""])
         count += 1
     return count
 
@@ -311,10 +311,6 @@ def _csv_safe(text: str) -> str:
     if text and text[0] in "=+-@\t\r" and not _PLAIN_NUMBER.match(text):
         return "'" + text
     return text
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else ensure_utc(moment).isoformat()
 
 
 def _chunks(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:

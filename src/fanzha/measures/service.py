@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fanzha.audit import service as audit
 from fanzha.auth.masking import mask
 from fanzha.bus.dispatcher import publish
-from fanzha.kit.clock import ensure_utc, utcnow
+from fanzha.kit.clock import ensure_utc, iso_or_none, utcnow
 from fanzha.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fanzha.lists import service as lists_service
 from fanzha.lists.kinds import InvalidListValue, normalize_value
@@ -66,10 +66,6 @@ def get(session: Session, measure_id: int) -> Measure:
     return measure
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else ensure_utc(moment).isoformat()
-
-
 def _state(measure: Measure) -> dict[str, Any]:
     return {
         "account_id": measure.account_id,
@@ -78,8 +74,8 @@ def _state(measure: Measure) -> dict[str, Any]:
         "functions": measure.functions,
         "item_id": measure.item_id,
         "keys": [{"type": key["type"], "value": mask(key["type"], key["value"])} for key in measure.keys or []],
-        "starts_at": _iso(measure.starts_at),
-        "ends_at": _iso(measure.ends_at),
+        "starts_at": iso_or_none(measure.starts_at),
+        "ends_at": iso_or_none(measure.ends_at),
         "case_id": measure.case_id,
     }
 
@@ -302,7 +298,7 @@ def lift(
         object_type="measure",
         object_id=str(measure_id),
         before={"state": before},
-        after={"state": measure.state, "lifted_at": _iso(now)},
+        after={"state": measure.state, "lifted_at": iso_or_none(now)},
         reason=reason,
     )
     _announce(session, measure, change=to_state.value, now=now)
@@ -456,7 +452,7 @@ def _issue_statement(session: Session, measure: Measure, *, now: datetime, actor
         after={
             "measure_id": measure.id,
             "state": statement.state,
-            "review_at": _iso(statement.review_at),
+            "review_at": iso_or_none(statement.review_at),
             "template_version": statement.template_version,
         },
         reason=statement.withheld_reason,
@@ -476,7 +472,7 @@ def _announce_statement(session: Session, statement: Statement) -> None:
             "account_id": statement.account_id,
             "text_zh": statement.text_zh,
             "text_en": statement.text_en,
-            "appeal_deadline": _iso(statement.appeal_deadline),
+            "appeal_deadline": iso_or_none(statement.appeal_deadline),
         },
     )
 
@@ -592,9 +588,9 @@ def restrictions_of(
         "restricted": bool(shown),
         "functions": shown,
         "closed": closed,
-        "suspended_until": _iso(suspended_until),
-        "items": [{**item, "ends_at": _iso(item["ends_at"])} for item in items],
-        "measures": [{**item, "ends_at": _iso(item["ends_at"])} for item in listed],
+        "suspended_until": iso_or_none(suspended_until),
+        "items": [{**item, "ends_at": iso_or_none(item["ends_at"])} for item in items],
+        "measures": [{**item, "ends_at": iso_or_none(item["ends_at"])} for item in listed],
         "as_of": now.isoformat(),
     }
 
@@ -696,7 +692,7 @@ def start_reverification(
         action="reverify.start",
         object_type="reverify_task",
         object_id=str(task.id),
-        after={"account_id": account_id, "method": method, "deadline": _iso(task.deadline)},
+        after={"account_id": account_id, "method": method, "deadline": iso_or_none(task.deadline)},
         reason=reason,
     )
     return task
