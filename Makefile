@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help run test lint typecheck pytest bench clean
+.PHONY: help run test lint typecheck pytest bench clean browser
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,7 +32,15 @@ lint: $(DEV_STAMP) ## ruff
 typecheck: $(DEV_STAMP) ## mypy (strict) on src/
 	$(BIN)/mypy
 
-pytest: $(DEV_STAMP) ## the test suite (SQLite; PostgreSQL and Redis too when reachable)
+browser: ## Debian's Chromium for the console's browser tests (installed only when missing)
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+		|| { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	else echo "note: /usr/bin/chromium is missing and cannot be installed here; the browser tests will skip"; fi
+
+pytest: $(DEV_STAMP) browser ## the test suite (SQLite; PostgreSQL and Redis too when reachable)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest ## Everything CI runs

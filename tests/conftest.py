@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.stack", "tests.fixtures.app", "tests.fixtures.due_process"]
+pytest_plugins = ["tests.fixtures.stack", "tests.fixtures.app", "tests.fixtures.due_process", "tests.fixtures.console"]

@@ -22,12 +22,13 @@ from fanzha.auth.endpoints import router as keys_router
 from fanzha.auth.service import Authenticator
 from fanzha.bus.worker import DueProcessJobs
 from fanzha.cases.endpoints import router as cases_router
+from fanzha.console.endpoints import console_error, is_console_request, mount_console
 from fanzha.decisions.endpoints import decide_fast
 from fanzha.decisions.endpoints import router as decisions_router
 from fanzha.entities.endpoints import router as labels_router
 from fanzha.events.schemas import Event
 from fanzha.intel.endpoints import router as intel_router
-from fanzha.kit.errors import FanzhaError, PayloadTooLarge
+from fanzha.kit.errors import FanzhaError, InvalidInput, PayloadTooLarge
 from fanzha.kit.web import error_response, json_response
 from fanzha.lists.endpoints import router as lists_router
 from fanzha.measures.endpoints import router as measures_router
@@ -178,6 +179,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.exception_handler(FanzhaError)
     async def handle_fanzha_error(request: Request, error: FanzhaError) -> Response:
+        if is_console_request(request):
+            return console_error(request, error)
         return error_response(error)
 
     @app.exception_handler(RequestValidationError)
@@ -191,6 +194,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             for item in error.errors()
         ]
         first = details[0] if details else {"field": "(request)", "message": "invalid"}
+        if is_console_request(request):
+            return console_error(request, InvalidInput(f"{first['field']}: {first['message']}", details=details))
         return json_response(
             {
                 "error": "invalid_input",
@@ -227,6 +232,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     ):
         app.include_router(router)
     _include_screening(app)
+    mount_console(app)
     _document_raw_bodies(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     return app

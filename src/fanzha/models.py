@@ -5,6 +5,7 @@ from fanzha.audit.models import AuditEntry
 from fanzha.auth.models import ApiKey
 from fanzha.bus.models import BusDelivery
 from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, EvidenceRelease, ReviewQueue
+from fanzha.console.models import ConsoleSession, ConsoleUser
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
 from fanzha.entities.models import Account, EntityLabel
 from fanzha.kit.db import Base
@@ -27,6 +28,8 @@ __all__ = [
     "CaseEvidence",
     "CaseSubject",
     "CaseTransition",
+    "ConsoleSession",
+    "ConsoleUser",
     "DecisionRecord",
     "EntityLabel",
     "EvidenceRelease",

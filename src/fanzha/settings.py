@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         default=None,
         description="Serve /docs and /openapi.json without a key; default: yes except in production.",
     )
+    console_session_hours: Annotated[float, Field(gt=0)] = Field(
+        default=12.0, description="A console sign-in lasts at most this long."
+    )
+    console_idle_minutes: Annotated[float, Field(gt=0)] = Field(
+        default=60.0, description="A console session unused for this long ends."
+    )
+    console_max_failed_sign_ins: Annotated[int, Field(ge=1)] = Field(
+        default=5, description="Failed console sign-ins in a row before the user is locked out."
+    )
+    console_lockout_minutes: Annotated[float, Field(gt=0)] = Field(
+        default=15.0, description="How long a console user stays locked out."
+    )
 
     @field_validator("extra_event_types", "extra_restrictable_functions", "notice_issuing_units", mode="before")
     @classmethod

@@ -22,14 +22,17 @@ KEY_PREFIX = "fzk_"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key's id, name and role."""
+    """Who is calling: an API key (its id, name and role) or a console user (``kind="user"``)."""
 
     key_id: int
     name: str
     role: Role
+    kind: str = "apikey"
 
     @property
     def actor(self) -> str:
+        if self.kind == "user":
+            return f"user:{self.name}"
         return f"apikey:{self.key_id}:{self.name}"
 
     def can(self, permission: Permission) -> bool:

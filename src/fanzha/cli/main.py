@@ -26,6 +26,7 @@ from fanzha.auth import service as auth_service
 from fanzha.cli.audit import audit_app
 from fanzha.cli.common import DataDir, console, fail, reports_errors, settings_for
 from fanzha.cli.notices import notices_app
+from fanzha.cli.users import user_app
 from fanzha.kit.db import create_db_engine, transaction
 from fanzha.kit.errors import InvalidInput
 from fanzha.kit.setup import FIRST_KEY_FILE, default_pack_path, initialise
@@ -47,6 +48,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
 app.add_typer(notices_app, name="notices")
+app.add_typer(user_app, name="user")
 
 
 class JobsMode(StrEnum):
