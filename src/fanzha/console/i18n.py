@@ -1,6 +1,6 @@
 """Chinese and English for the console: the locale a request gets, and the message catalogue.
 
-The catalogue is ``messages.yaml`` beside this module: ``key: {zh: ..., en: ...}``. A key missing
+The catalogue is the ``messages/*.yaml`` files beside this module: ``key: {zh: ..., en: ...}``. A key missing
 from the catalogue shows as the key itself, and a test keeps every key used by a template in it.
 """
 
@@ -24,9 +24,18 @@ DEFAULT_LOCALE = Locale.zh
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("fanzha.console").joinpath("messages.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, dict[str, str]] = yaml.safe_load(text)
-    return loaded
+    """Every ``messages/*.yaml`` file merged (one file per area of the console); a key defined twice is an error."""
+    merged: dict[str, dict[str, str]] = {}
+    folder = resources.files("fanzha.console").joinpath("messages")
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not item.name.endswith(".yaml"):
+            continue
+        loaded: dict[str, dict[str, str]] = yaml.safe_load(item.read_text(encoding="utf-8")) or {}
+        clash = merged.keys() & loaded.keys()
+        if clash:
+            raise ValueError(f"{item.name} defines message keys already defined elsewhere: {sorted(clash)}")
+        merged.update(loaded)
+    return merged
 
 
 def parse_locale(value: str | None) -> Locale | None:
