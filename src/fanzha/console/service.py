@@ -20,7 +20,7 @@ from fanzha.auth.service import Principal
 from fanzha.console.models import ConsoleSession, ConsoleUser
 from fanzha.console.repository import ConsoleRepository
 from fanzha.kit.clock import ensure_utc, utcnow
-from fanzha.kit.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from fanzha.kit.errors import Conflict, InvalidInput, NotFound
 from fanzha.settings import Settings
 
 MIN_PASSWORD_LENGTH = 10
@@ -31,6 +31,21 @@ LOCKED_OUT = "too many failed sign-ins; try again later"
 _hasher = PasswordHash.recommended()
 # Verified against when the username is unknown, so both paths cost one argon2 hash.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRefused:
+    """A refused sign-in: ``reason`` is :data:`BAD_CREDENTIALS` or :data:`LOCKED_OUT`.
+
+    Returned rather than raised, because the refusal itself changes state (the failure count, a
+    lockout) that the caller must commit.
+    """
+
+    reason: str
+
+    @property
+    def locked_out(self) -> bool:
+        return self.reason == LOCKED_OUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +115,16 @@ def create_user(
     return user
 
 
-def sign_in(session: Session, *, username: str, password: str, settings: Settings) -> SignedIn:
-    """Check the password and open a session, or count the failure (and lock out after too many).
-
-    The caller must commit even when this raises: the failure count is part of the outcome.
-    """
+def sign_in(session: Session, *, username: str, password: str, settings: Settings) -> SignedIn | SignInRefused:
+    """Check the password and open a session, or count the failure (and lock out after too many)."""
     now = utcnow()
     repository = ConsoleRepository(session)
     user = repository.user_by_name(username.strip().lower())
     if user is None or user.disabled_at is not None:
         _hasher.verify(password, _DUMMY_HASH)
-        raise Unauthorized(BAD_CREDENTIALS)
+        return SignInRefused(BAD_CREDENTIALS)
     if user.locked_until is not None and ensure_utc(user.locked_until) > now:
-        raise Unauthorized(LOCKED_OUT)
+        return SignInRefused(LOCKED_OUT)
     valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not valid:
         user.failed_sign_ins += 1
@@ -128,7 +140,7 @@ def sign_in(session: Session, *, username: str, password: str, settings: Setting
             object_type="console_user",
             object_id=str(user.id),
         )
-        raise Unauthorized(LOCKED_OUT if locked else BAD_CREDENTIALS)
+        return SignInRefused(LOCKED_OUT if locked else BAD_CREDENTIALS)
     if new_hash is not None:
         user.password_hash = new_hash
     user.failed_sign_ins = 0

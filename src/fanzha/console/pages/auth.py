@@ -20,7 +20,6 @@ from fanzha.console.web import (
     render,
     request_locale,
 )
-from fanzha.kit.errors import Unauthorized
 from fanzha.kit.web import runtime_of, unit_of_work
 
 router = APIRouter()
@@ -79,24 +78,17 @@ def sign_in(
     if not cookie or not secrets.compare_digest(cookie, form_token):
         raise CsrfRejected("the sign-in form has expired; reload the page and try again")
     t = request_locale(request)
-    refused: Unauthorized | None = None
     with unit_of_work(request) as session:
-        # The failure count must be committed too, so the refusal is caught inside the transaction.
-        try:
-            signed_in = service.sign_in(
-                session, username=username, password=password, settings=runtime_of(request).settings
-            )
-            locale = signed_in.user.locale
-        except Unauthorized as error:
-            refused = error
-    if refused is not None:
-        key = "sign_in.locked" if refused.message == service.LOCKED_OUT else "sign_in.bad_credentials"
+        outcome = service.sign_in(session, username=username, password=password, settings=runtime_of(request).settings)
+        locale = outcome.user.locale if isinstance(outcome, service.SignedIn) else None
+    if isinstance(outcome, service.SignInRefused):
+        key = "sign_in.locked" if outcome.locked_out else "sign_in.bad_credentials"
         return _sign_in_form(request, error=key, username=username, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     settings = runtime_of(request).settings
     response.set_cookie(
         SESSION_COOKIE,
-        signed_in.token,
+        outcome.token,
         httponly=True,
         samesite="lax",
         secure=_secure(request),
