@@ -1,1 +1,7 @@
-pytest_plugins = ["tests.fixtures.stack", "tests.fixtures.app", "tests.fixtures.due_process", "tests.fixtures.console"]
+pytest_plugins = [
+    "tests.fixtures.stack",
+    "tests.fixtures.app",
+    "tests.fixtures.due_process",
+    "tests.fixtures.intel",
+    "tests.fixtures.console",
+]

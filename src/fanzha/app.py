@@ -25,6 +25,7 @@ from fanzha.cases.endpoints import router as cases_router
 from fanzha.console.endpoints import console_error, is_console_request, mount_console
 from fanzha.decisions.endpoints import decide_fast
 from fanzha.decisions.endpoints import router as decisions_router
+from fanzha.earlywarning.endpoints import router as warnings_router
 from fanzha.entities.endpoints import router as labels_router
 from fanzha.events.schemas import Event
 from fanzha.intel.endpoints import router as intel_router
@@ -34,7 +35,10 @@ from fanzha.lists.endpoints import router as lists_router
 from fanzha.measures.endpoints import router as measures_router
 from fanzha.measures.runtime import apply_list_changes
 from fanzha.notices.endpoints import router as notices_router
+from fanzha.notices.schemas import NoticeIn
+from fanzha.referrals.endpoints import router as referrals_router
 from fanzha.reports.endpoints import router as reports_router
+from fanzha.reports.form import router as report_form_router
 from fanzha.rules.endpoints import router as rules_router
 from fanzha.rules.schemas import RuleSetPush
 from fanzha.runtime import Runtime
@@ -148,7 +152,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.state.runtime = active
         app.state.authenticator = Authenticator(active.sessions)
         app.state.due_process = DueProcessJobs(
-            active.sessions, on_list_changes=lambda changes: apply_list_changes(active.lists, changes)
+            active.sessions,
+            on_list_changes=lambda changes: apply_list_changes(active.lists, changes),
+            notice_warning_hours=settings.notice_deadline_warning_hours,
         )
         tasks = [
             asyncio.create_task(_periodic(active)),
@@ -227,8 +233,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         webhooks_router,
         audit_router,
         reports_router,
+        report_form_router,
         notices_router,
         intel_router,
+        referrals_router,
+        warnings_router,
     ):
         app.include_router(router)
     _include_screening(app)
@@ -260,7 +269,7 @@ def _document_raw_bodies(app: FastAPI) -> None:
             return app.openapi_schema
         schema = original()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in (Event, RuleSetPush):
+        for model in (Event, RuleSetPush, NoticeIn):
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, definition in model_schema.pop("$defs", {}).items():
                 components.setdefault(name, definition)

@@ -7,12 +7,14 @@ from fanzha.bus.models import BusDelivery
 from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, EvidenceRelease, ReviewQueue
 from fanzha.console.models import ConsoleSession, ConsoleUser
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
-from fanzha.entities.models import Account, EntityLabel
+from fanzha.earlywarning.models import VictimWarning
+from fanzha.entities.models import Account, EntityLabel, PhoneBinding
 from fanzha.kit.db import Base
 from fanzha.kit.revisions.models import StateRevision
 from fanzha.lists.models import IndicatorList, ListEntry
 from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
 from fanzha.notices.models import Notice, NoticeIdentifier
+from fanzha.referrals.models import Referral, ReferralFeedback
 from fanzha.reports.models import Report, Reporter, ReportSubject
 from fanzha.rules.models import RuleSetVersion
 from fanzha.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -40,6 +42,9 @@ __all__ = [
     "Notice",
     "NoticeIdentifier",
     "OutboxMessage",
+    "PhoneBinding",
+    "Referral",
+    "ReferralFeedback",
     "Report",
     "ReportSubject",
     "Reporter",
@@ -50,6 +55,7 @@ __all__ = [
     "StateRevision",
     "Statement",
     "Strike",
+    "VictimWarning",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -20,10 +20,13 @@ from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline, Screene
 from fanzha.decisions.repository import DecisionRepository, StoredAnswerLookup
 from fanzha.decisions.seen import SeenEvents
 from fanzha.decisions.service import DecisionService
+from fanzha.earlywarning.runtime import WarningIssuer
+from fanzha.earlywarning.templates import load_templates
 from fanzha.entities.repository import RegistrationLookup
 from fanzha.entities.runtime import AccountBook, LabelBook
 from fanzha.entities.service import LABELS_REVISION
 from fanzha.events.schemas import BUILTIN_EVENT_TYPES
+from fanzha.intel.stix import hashed_list_hashers
 from fanzha.kit.counters import CounterStore, build_counter_store
 from fanzha.kit.counters.memory import InMemoryCounterStore
 from fanzha.kit.db import checkpoint, create_db_engine, session_factory
@@ -91,7 +94,11 @@ class Runtime:
         self.counters: CounterStore = counters or build_counter_store(
             settings.redis_url, snapshot_path=self.snapshot_path if settings.redis_url is None else None
         )
-        self.lists = ListBook(self.sessions, settings.data_dir / "lists")
+        self.lists = ListBook(
+            self.sessions,
+            settings.data_dir / "lists",
+            hashers=hashed_list_hashers(settings.sharing_salt_values()),
+        )
         self.labels = LabelBook(self.sessions)
         self._registrations = RegistrationLookup(self.engine)
         self.accounts = AccountBook(self._registrations)
@@ -101,12 +108,21 @@ class Runtime:
         self.journal = DecisionJournal(
             self.engine, max_batch=settings.journal_max_batch, inline=self.engine.dialect.name == "sqlite"
         )
+        world = LiveWorld(self.lists, self.labels, self.accounts)
+        self.warnings = WarningIssuer(
+            templates=load_templates(),
+            counters=self.counters,
+            labels=world,
+            limit=settings.warning_rate_limit,
+            window_seconds=settings.warning_rate_window_seconds,
+        )
         self.pipeline = DecisionPipeline(
             settings=settings,
             rules=self.rules.current,
             counters=self.counters,
-            world=LiveWorld(self.lists, self.labels, self.accounts),
+            world=world,
             screener=default_screener(),
+            warnings=self.warnings,
         )
         self.decisions = DecisionService(
             pipeline=self.pipeline,

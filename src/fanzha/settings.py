@@ -65,9 +65,28 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Issuing units whose notices are accepted (JSON list or comma-separated); empty accepts any.",
     )
+    notice_binding_lookback_days: Annotated[float, Field(ge=0)] = Field(
+        default=180.0,
+        description="A phone in a police notice also finds the accounts unbound from it this many days before "
+        "the notice was received (besides those bound now).",
+    )
+    notice_deadline_warning_hours: Annotated[float, Field(gt=0)] = Field(
+        default=24.0,
+        description="An open notice whose deadline is this close is warned about and its case escalated.",
+    )
     sharing_salts: Annotated[dict[str, SecretStr], NoDecode] = Field(
         default_factory=dict,
         description="Salt per indicator-sharing group (JSON object), for hashed phones and accounts in STIX.",
+    )
+    sharing_identity_name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        default="fanzha",
+        description="This instance's name as a sharing partner: the STIX Identity and MISP organisation of exports.",
+    )
+    sharing_identity_id: str | None = Field(
+        default=None,
+        pattern=r"^identity--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        description="This instance's STIX identity id (identity--<uuid>), created_by_ref of every export; "
+        "default: derived from the name.",
     )
     decision_budget_ms: dict[str, float] = Field(
         default_factory=dict,
@@ -79,11 +98,26 @@ class Settings(BaseSettings):
         description="fail_open or fail_closed per event type (JSON object); default fail_open.",
     )
     counter_snapshot_seconds: Annotated[float, Field(gt=0)] = 300.0
+    warning_rate_limit: Annotated[int, Field(ge=0)] = Field(
+        default=3,
+        description="Victim warnings per user and fraud typology within warning_rate_window_seconds; "
+        "beyond it the decision stands but no new warning is issued (0: no limit).",
+    )
+    warning_rate_window_seconds: Annotated[int, Field(ge=1)] = 3600
     journal_max_batch: Annotated[int, Field(ge=1)] = 512
     sqlite_synchronous: str = Field(
         default="NORMAL", description="SQLite PRAGMA synchronous (NORMAL survives a process crash)."
     )
     log_level: str = "info"
+    report_form_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of signed reporter links and of the report form's CSRF tokens; unset: one is "
+        "generated into <data_dir>/report-form.key (outside production; in production the form is off until set).",
+    )
+    report_form_anonymous: bool = Field(
+        default=False,
+        description="Accept form reports without a signed reporter (filed as anon:<keyed hash of the client address>).",
+    )
     jobs_in_process: bool = Field(
         default=True,
         description="Run the background jobs (bus, measure expiry, SLA, webhooks) inside the API process. "
@@ -141,6 +175,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'fanzha.db').resolve()}"
+
+    def sharing_salt_values(self) -> dict[str, str]:
+        """The sharing groups' salts in clear, for hashing."""
+        return {group: salt.get_secret_value() for group, salt in self.sharing_salts.items()}
 
     @property
     def is_sqlite(self) -> bool:

@@ -145,6 +145,7 @@ class TestWorker:
         import signal
         import subprocess
         import sys
+        import threading
         import time
 
         invoke("init", "--data-dir", str(data_dir))
@@ -153,8 +154,15 @@ class TestWorker:
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(3)
-        assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+        # Wait for the line it prints once its signal handlers are set (a fixed sleep raced a slow start).
+        started: list[str] = []
+        reader = threading.Thread(target=lambda: started.append(worker.stderr.readline() if worker.stderr else ""))
+        reader.start()
+        reader.join(timeout=60)
+        assert started, "the worker printed nothing within 60 s"
+        assert "worker running" in started[0], started
+        time.sleep(0.5)
+        assert worker.poll() is None
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=20) == 0
 

@@ -185,8 +185,13 @@ def test_every_message_key_used_by_a_template_is_in_the_catalogue() -> None:
             if not key.endswith(".") and key not in messages:  # "role." ~ name: built at run time
                 missing.append(f"{path.name}: {key}")
     assert missing == []
-    incomplete = [key for key, entry in messages.items() if not entry.get("zh") or not entry.get("en")]
-    assert incomplete == []
+    # Exactly zh and en, both text: an unquoted comma in a YAML flow mapping would add a stray key.
+    malformed = [
+        key
+        for key, entry in messages.items()
+        if set(entry) != {"zh", "en"} or not all(isinstance(text, str) and text for text in entry.values())
+    ]
+    assert malformed == []
 
 
 def _walk(folder: object) -> list[object]:

@@ -4,58 +4,25 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from fanzha.app import create_app
 from fanzha.auth.roles import Role
 from fanzha.intel.service import matches_hashed
 from fanzha.intel.stix import salted_hash
-from fanzha.kit.db import create_db_engine
-from fanzha.kit.setup import initialise
 from fanzha.lists.kinds import ListKind
-from fanzha.runtime import Runtime, known_event_types
+from fanzha.runtime import Runtime
 from fanzha.settings import Settings
 from tests.fixtures.app import auth
-from tests.fixtures.stack import SqliteTemplate, Stack
-
-SALTS = {"partner-a": "s3cret-salt-a"}
+from tests.fixtures.intel import SALTS
 
 
 @pytest.fixture
-def settings(tmp_path: Path, stack: Stack) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=stack.database_url,
-        environment="testing",  # type: ignore[arg-type]
-        sharing_salts=SALTS,  # type: ignore[arg-type]
-    )
-
-
-@pytest.fixture
-def partner(tmp_path: Path, sqlite_template: SqliteTemplate) -> Iterator[tuple[TestClient, str, Runtime]]:
-    """A second, fresh fanzha instance with its own database: (client, admin key, runtime)."""
-    url = sqlite_template.copy_to(tmp_path / "partner" / "fanzha.db")
-    engine = create_db_engine(url)
-    settings = Settings(
-        data_dir=tmp_path / "partner",
-        database_url=url,
-        environment="testing",  # type: ignore[arg-type]
-        sharing_salts=SALTS,  # type: ignore[arg-type]
-    )
-    report = initialise(engine, settings, known_event_types=known_event_types(settings))
-    runtime = Runtime(settings, engine=engine)
-    runtime.start()
-    with TestClient(create_app(runtime=runtime)) as client:
-        yield client, report.admin_secret or "", runtime
-    runtime.journal.stop()
-    runtime.decisions.close()
-    runtime.active_measures.close()
-    engine.dispose()
+def settings(intel_settings: Settings) -> Settings:
+    return intel_settings
 
 
 def _add(client: TestClient, key: str, list_name: str, value: str, **extra: Any) -> None:

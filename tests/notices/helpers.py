@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+from datetime import datetime
 from typing import Any
 
+import openpyxl
 from sqlalchemy import Engine
 
 from fanzha.cases import service as cases
 from fanzha.cases.states import SourceType, SubjectType
+from fanzha.entities import bindings
 from fanzha.entities.repository import AccountRepository
 from fanzha.kit.clock import utcnow
 from fanzha.kit.db import session_factory, transaction
@@ -50,3 +54,30 @@ def seed(engine: Engine, accounts: list[str], *, device_of: dict[str, str] | Non
                 ],
                 actor="test",
             )
+
+
+def bind(engine: Engine, *facts: tuple[str, str, datetime, datetime | None]) -> None:
+    """Phone bindings (account, phone, bound_at, unbound_at), as the account system would push them."""
+    with transaction(session_factory(engine)) as session:
+        bindings.record(
+            session,
+            [
+                bindings.BindingFact(account, bindings.normalise_phone(phone), start, end, "test")
+                for account, phone, start, end in facts
+            ],
+        )
+
+
+def xlsx(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
+    """A workbook whose first sheet holds ``header`` (default: the CSV columns) and then ``rows``."""
+    from fanzha.notices.files import CSV_COLUMNS
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(list(header or CSV_COLUMNS))
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

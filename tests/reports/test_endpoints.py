@@ -27,7 +27,10 @@ def test_a_report_is_acknowledged_and_opens_a_case(client: TestClient, keys: Key
     response = client.post("/v1/reports", json=report("victim-1"), headers=auth(keys.client))
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["acknowledgement"]["reference"] == f"R{body['id']:08d}"
+    reference = body["acknowledgement"]["reference"]
+    assert reference.startswith(f"R{body['id']:08d}-")
+    assert body["acknowledgement"]["status_path"] == f"/report/status?ref={reference}"
+    assert body["outcome"] is None
     assert "96110" in body["acknowledgement"]["message"]
     assert body["case_report_count"] == 1
     case = client.get(f"/v1/cases/{body['case_id']}", headers=auth(keys.analyst)).json()
@@ -51,7 +54,9 @@ def test_a_burst_of_reports_clusters_into_one_case_and_changes_the_decision(clie
     assert answers[2]["flagged_subjects"] == ["account:scammer-1"]
     payment["event_id"] = "pay-after"
     after = client.post("/v1/decisions", json=payment, headers=auth(keys.client)).json()
-    assert after["decision"] == "review"
+    # Reports are not verified yet: the payer is warned (an interstitial) rather than held for review.
+    assert after["decision"] == "warn"
+    assert after["warning"]["recipient_id"] == "payer-1"
     assert [reason["rule"] for reason in after["reasons"]] == ["reported_counterparty"]
 
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from fanzha.audit.models import AuditEntry
+
+AUDIT_LOG = cast(Table, AuditEntry.__table__)
 
 
 class AuditRepository:
@@ -27,6 +30,25 @@ class AuditRepository:
     def add(self, entry: AuditEntry) -> None:
         self.session.add(entry)
         self.session.flush()
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> list[str]:
+        """Insert already-chained entries as one batch; their hashes in the order the database numbered them.
+
+        The chain needs ``seq`` to follow the order of ``rows``. SQLite's executemany inserts row
+        after row, each numbered one above the last. On PostgreSQL the rows go in as
+        ``INSERT ... SELECT ... ORDER BY`` pages (``sort_by_parameter_order``) and the hashes read
+        back in ``seq`` order let the caller check the numbering.
+        """
+        if not rows:
+            return []
+        self.session.flush()  # entries added one by one earlier in this transaction go first
+        if self.session.get_bind().dialect.name != "postgresql":
+            self.session.execute(insert(AUDIT_LOG), list(rows))
+            return [str(row["hash"]) for row in rows]
+        result = self.session.execute(
+            insert(AUDIT_LOG).returning(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash, sort_by_parameter_order=True), list(rows)
+        )
+        return [str(digest) for _seq, digest in sorted(result.all())]
 
     def list_recent(self, *, limit: int, object_type: str | None = None) -> list[AuditEntry]:
         statement = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)

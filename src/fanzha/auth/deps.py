@@ -57,5 +57,7 @@ WebhooksAdmin = Annotated[Principal, Depends(Authorize(Permission.webhooks_admin
 ReportsSubmit = Annotated[Principal, Depends(Authorize(Permission.reports_submit))]
 NoticesRead = Annotated[Principal, Depends(Authorize(Permission.notices_read))]
 NoticesWrite = Annotated[Principal, Depends(Authorize(Permission.notices_write))]
+BindingsRead = Annotated[Principal, Depends(Authorize(Permission.bindings_read))]
+BindingsWrite = Annotated[Principal, Depends(Authorize(Permission.bindings_write))]
 IntelRead = Annotated[Principal, Depends(Authorize(Permission.intel_read))]
 IntelWrite = Annotated[Principal, Depends(Authorize(Permission.intel_write))]

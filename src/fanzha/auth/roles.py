@@ -36,6 +36,8 @@ class Permission(StrEnum):
     reports_submit = "reports:submit"
     notices_read = "notices:read"
     notices_write = "notices:write"
+    bindings_read = "bindings:read"
+    bindings_write = "bindings:write"
     intel_read = "intel:read"
     intel_write = "intel:write"
 
@@ -78,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.appeals_read,
             Permission.intel_read,
             Permission.intel_write,
+            Permission.bindings_read,
         }
     ),
     Role.senior_reviewer: frozenset(
@@ -95,6 +98,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.statements_withhold,
             Permission.appeals_read,
             Permission.personal_data_reveal,
+            Permission.bindings_read,
         }
     ),
     Role.appeals_officer: frozenset(
@@ -115,6 +119,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.personal_data_reveal,
             Permission.notices_read,
             Permission.notices_write,
+            Permission.bindings_read,
         }
     ),
     Role.api_client: frozenset(
@@ -128,6 +133,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.appeals_submit,
             Permission.appeals_read,
             Permission.reports_submit,
+            Permission.bindings_read,
+            Permission.bindings_write,
         }
     ),
     Role.auditor: frozenset(

@@ -11,7 +11,7 @@ closed with the error kept on it (a dead letter, still in the table for an opera
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,6 +58,11 @@ class HandlerRegistry:
 def publish(session: Session, *, topic: str, key: str, payload: dict[str, Any]) -> None:
     """Write a message to the outbox in the caller's transaction (it is sent only if that commits)."""
     BusRepository(session).publish(topic=topic, key=key, payload=payload, at=utcnow())
+
+
+def publish_many(session: Session, messages: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """Write (topic, key, payload) messages to the outbox in order, in the caller's transaction."""
+    BusRepository(session).publish_many(messages, at=utcnow())
 
 
 class Dispatcher:

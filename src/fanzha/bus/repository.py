@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.bus.models import BusDelivery
 from fanzha.decisions.models import OutboxMessage
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 class BusRepository:
@@ -21,6 +23,17 @@ class BusRepository:
 
     def publish(self, *, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
         self.session.execute(insert(OutboxMessage).values(topic=topic, key=key, payload=payload, created_at=at))
+
+    def publish_many(self, messages: Sequence[tuple[str, str, dict[str, Any]]], *, at: datetime) -> None:
+        """Write (topic, key, payload) messages as one batch, numbered in the order given."""
+        if not messages:
+            return
+        rows = [{"topic": topic, "key": key, "payload": payload, "created_at": at} for topic, key, payload in messages]
+        if self.session.get_bind().dialect.name == "postgresql":
+            # INSERT ... SELECT ... ORDER BY pages: the seqs follow the list, as the dispatcher reads them.
+            self.session.execute(insert(OUTBOX).returning(OUTBOX.c.seq, sort_by_parameter_order=True), rows).all()
+        else:
+            self.session.execute(insert(OUTBOX), rows)  # SQLite's executemany numbers row after row
 
     def pending(self, *, limit: int) -> list[OutboxMessage]:
         return list(

@@ -9,17 +9,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.bus.dispatcher import Dispatcher, HandlerRegistry
 from fanzha.cases import service as cases_service
 from fanzha.cases.handlers import on_decision_made
+from fanzha.entities.bindings import PHONE_TOPIC
+from fanzha.entities.handlers import on_phone_seen
 from fanzha.kit.clock import utcnow
 from fanzha.kit.db import transaction
 from fanzha.lists.service import EntryChange
 from fanzha.measures import service as measures_service
+from fanzha.notices import service as notices_service
+from fanzha.reports.handlers import on_case_ended
 from fanzha.webhooks import service as webhooks_service
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 def default_registry() -> HandlerRegistry:
     registry = HandlerRegistry()
     registry.subscribe("decision.made", "cases.open_or_join", on_decision_made)
+    registry.subscribe(PHONE_TOPIC, "entities.phone_binding", on_phone_seen)
+    registry.subscribe("case.ended", "reports.outcome", on_case_ended)
     for topic in webhooks_service.TOPICS:
         registry.subscribe(topic, "webhooks.enqueue", webhooks_service.enqueue)
     return registry
@@ -38,12 +44,15 @@ class TickReport:
     messages: int = 0
     ended_measures: int = 0
     escalated_cases: int = 0
+    notice_warnings: int = 0
+    overdue_notices: int = 0
     webhooks_sent: int = 0
 
 
 class DueProcessJobs:
     """Dispatch the outbox, end measures whose term is over, lapse rectifications and re-verifications,
-    escalate cases past their SLA, and send webhooks. Safe to run in several processes at once."""
+    escalate cases past their SLA, warn of and mark police notices near or past their deadline, and
+    send webhooks. Safe to run in several processes at once."""
 
     def __init__(
         self,
@@ -52,11 +61,13 @@ class DueProcessJobs:
         registry: HandlerRegistry | None = None,
         sender: webhooks_service.Sender = webhooks_service.http_sender,
         on_list_changes: Callable[[Sequence[EntryChange]], None] | None = None,
+        notice_warning_hours: float = notices_service.DEFAULT_DEADLINE_WARNING_HOURS,
     ) -> None:
         self._sessions = sessions
         self.dispatcher = Dispatcher(sessions, registry or default_registry())
         self.sender = sender
         self._on_list_changes = on_list_changes
+        self._notice_warning = timedelta(hours=notice_warning_hours)
 
     def tick(self, *, now: datetime | None = None) -> TickReport:
         """One round of every job; a failing job is logged and does not stop the others."""
@@ -81,6 +92,12 @@ class DueProcessJobs:
                 report.escalated_cases = cases_service.escalate_overdue(session, now=now)
         except Exception:
             log.exception("SLA escalation failed")
+        try:
+            with transaction(self._sessions) as session:
+                watched = notices_service.watch_deadlines(session, now=now, warning=self._notice_warning)
+            report.notice_warnings, report.overdue_notices = watched.warned, watched.overdue
+        except Exception:
+            log.exception("notice deadline watch failed")
         try:
             # Messages published by the jobs above go out in this same tick.
             self.dispatcher.run_once(now=now)

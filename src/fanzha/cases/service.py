@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit import service as audit
 from fanzha.auth.masking import mask
-from fanzha.cases.models import Case, CaseEvidence, CaseSubject, CaseTransition, ReviewQueue
+from fanzha.bus.dispatcher import publish
+from fanzha.cases.models import Case, CaseEvidence, CaseTransition, ReviewQueue
 from fanzha.cases.repository import CaseRepository
 from fanzha.cases.schemas import CaseDecision, QueueIn
 from fanzha.cases.states import MANUAL, OPEN, SLA, STRONG_LINKS, CaseState, Priority, SourceType, SubjectType
@@ -32,6 +33,11 @@ from fanzha.measures.vocabulary import MeasureState
 DEFAULT_QUEUE = "default"
 DEFAULT_CLAIM_MINUTES = 30
 SLA_ACTOR = "system:sla"
+
+ENDED_TOPIC = "case.ended"
+_ENDS = frozenset({CaseState.decided, CaseState.notified, CaseState.closed})
+"""Moves after which the case's outcome may be known; ``case.ended`` lets other domains (reports) react
+after the move commits, without cases knowing they exist."""
 
 _NORMALISE = {
     SubjectType.phone: ListKind.phone,
@@ -47,6 +53,8 @@ class Subject:
     type: SubjectType
     value: str
     role: str = ""
+    normalised: bool = False
+    """The value is already in its canonical spelling (a caller that normalised it skips the second pass)."""
 
 
 def normalise_subject(kind: SubjectType, value: str) -> str:
@@ -218,13 +226,17 @@ def _add_subjects(session: Session, case: Case, subjects: Iterable[Subject]) -> 
     repository = CaseRepository(session)
     known = repository.subject_keys(case.id)
     added = []
+    rows: list[dict[str, Any]] = []
     for subject in subjects:
-        key = (subject.type.value, normalise_subject(subject.type, subject.value))
+        value = subject.value if subject.normalised else normalise_subject(subject.type, subject.value)
+        key = (subject.type.value, value)
         if key in known:
             continue
         known.add(key)
-        repository.add(CaseSubject(case_id=case.id, type=key[0], value=key[1], role=subject.role))
+        rows.append({"case_id": case.id, "type": key[0], "value": key[1], "role": subject.role})
         added.append(key)
+    # One multi-row insert: a police notice can name 100,000 subjects.
+    repository.add_subjects(rows)
     return added
 
 
@@ -285,18 +297,19 @@ def add_evidence(session: Session, *, case_id: int, evidence: Sequence[dict[str,
 
 def _link_keys(session: Session, case_id: int) -> set[tuple[str, str]]:
     return {
-        (subject.type, subject.value)
-        for subject in CaseRepository(session).subjects(case_id)
-        if subject.type in STRONG_LINKS and subject.role != "counterparty"
+        (kind, value)
+        for kind, value, role in CaseRepository(session).link_rows(case_id)
+        if kind in STRONG_LINKS and role != "counterparty"
     }
 
 
 def _cluster(session: Session, case: Case, *, actor: str) -> None:
     """Put cases that share a strong link (account, device, payment account, phone, ID) in one cluster."""
     repository = CaseRepository(session)
-    others = repository.cases_sharing(_link_keys(session, case.id), exclude=case.id)
+    own = _link_keys(session, case.id)
+    others = repository.cases_sharing(own, exclude=case.id)
     # Only subjects in the same role family link: a victim named as counterparty links nothing.
-    others = [other for other in others if _link_keys(session, other.id) & _link_keys(session, case.id)]
+    others = [other for other in others if _link_keys(session, other.id) & own]
     if not others:
         return
     clusters = {other.cluster_id or other.id for other in others} | {case.cluster_id or case.id}
@@ -460,6 +473,17 @@ def _move(
         before={"state": before},
         after={"state": to.value, **(audit_after or {})},
         reason=reason,
+    )
+    if to in _ENDS:
+        _announce_end(session, case)
+
+
+def _announce_end(session: Session, case: Case) -> None:
+    publish(
+        session,
+        topic=ENDED_TOPIC,
+        key=str(case.id),
+        payload={"case_id": case.id, "state": case.state, "source_type": case.source_type},
     )
 
 
@@ -681,7 +705,13 @@ def reject_measure(session: Session, *, measure_id: int, actor: str, reason: str
 
 def _after_review(session: Session, measure: Measure, *, actor: str) -> None:
     if measure.case_id is not None:
-        _advance(session, get(session, measure.case_id), actor=actor)
+        case = get(session, measure.case_id)
+        _advance(session, case, actor=actor)
+        if case.state == CaseState.decided.value and not any(
+            m.state == MeasureState.pending_approval.value for m in measures.for_case(session, case.id)
+        ):
+            # Every proposed measure was rejected: the case stays decided, and its outcome is now known.
+            _announce_end(session, case)
 
 
 def record_feedback(session: Session, *, case_id: int, actor: str, note: str) -> Case:
@@ -766,6 +796,41 @@ def search(
     return CaseRepository(session).search(
         state=state, queue=queue, cluster_id=cluster_id, unclaimed_at=None, limit=limit, offset=offset
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLoad:
+    """How much waits in one queue: open cases, of them unclaimed, of them past their SLA."""
+
+    queue: str
+    open: int
+    unclaimed: int
+    overdue: int
+
+
+def queue_load(session: Session, *, now: datetime | None = None) -> list[QueueLoad]:
+    """Every queue that has open cases (or is configured), with its load; routing order, then name."""
+    repository = CaseRepository(session)
+    counts = {
+        name: QueueLoad(name, total, unclaimed, overdue)
+        for name, total, unclaimed, overdue in repository.queue_load(
+            states=[state.value for state in OPEN], at=now or utcnow()
+        )
+    }
+    ordered = [queue.name for queue in repository.queues()]
+    names = [*ordered, *sorted(set(counts) - set(ordered))]
+    return [counts.get(name, QueueLoad(name, 0, 0, 0)) for name in names]
+
+
+def held_by(session: Session, *, actor: str, limit: int = 100) -> list[Case]:
+    """The cases ``actor`` holds a live claim on."""
+    return CaseRepository(session).held_by(actor, at=utcnow(), limit=limit)
+
+
+def with_subject(session: Session, *, kind: SubjectType, value: str, limit: int = 100) -> list[Case]:
+    """Cases naming ``value`` (in its canonical spelling) as a subject of type ``kind``, newest first."""
+    found = CaseRepository(session).cases_sharing([(kind.value, normalise_subject(kind, value))], exclude=0)
+    return sorted(found, key=lambda item: item.id, reverse=True)[:limit]
 
 
 def detail(session: Session, case: Case, *, reveal: bool) -> dict[str, Any]:

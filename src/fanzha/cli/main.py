@@ -26,6 +26,7 @@ from fanzha.auth import service as auth_service
 from fanzha.cli.audit import audit_app
 from fanzha.cli.common import DataDir, console, fail, reports_errors, settings_for
 from fanzha.cli.notices import notices_app
+from fanzha.cli.referrals import referrals_app
 from fanzha.cli.users import user_app
 from fanzha.kit.db import create_db_engine, transaction
 from fanzha.kit.errors import InvalidInput
@@ -48,6 +49,7 @@ app.add_typer(lists_app, name="lists")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(audit_app, name="audit")
 app.add_typer(notices_app, name="notices")
+app.add_typer(referrals_app, name="referrals")
 app.add_typer(user_app, name="user")
 
 
@@ -169,7 +171,7 @@ def worker_command(
     engine = create_db_engine(
         settings.resolved_database_url, synchronous=settings.sqlite_synchronous, deferred_checkpoints=True
     )
-    jobs = DueProcessJobs(session_factory(engine))
+    jobs = DueProcessJobs(session_factory(engine), notice_warning_hours=settings.notice_deadline_warning_hours)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -178,6 +180,7 @@ def worker_command(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    console.print(f"worker running (pid {os.getpid()}, a round every {interval:g} s)", highlight=False)
     try:
         # A server stopped by SIGTERM may exit without reaching its clean-up (uvicorn re-raises the
         # signal), so the worker also watches for its parent to be gone.

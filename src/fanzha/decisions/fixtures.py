@@ -2,7 +2,7 @@
 
 Each case gets fresh in-memory counters, its own lists, labels and account ages (from ``setup``),
 replays its prior events (one second apart, ending just before ``now``), decides its event and
-checks ``expect``. Nothing touches a database.
+checks ``expect``, including the victim warning the decision issues. Nothing touches a database.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline, Screener
+from fanzha.earlywarning.runtime import WarningIssuer
+from fanzha.earlywarning.templates import load_templates
 from fanzha.events.schemas import Event
 from fanzha.kit.counters.memory import InMemoryCounterStore
 from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
@@ -90,6 +92,13 @@ def check_expectations(case: FixtureCase, outcome: DecisionOutcome) -> list[str]
         problems.append(f"score {response['score']} is below {expect.min_score}")
     if expect.max_score is not None and response["score"] > expect.max_score:
         problems.append(f"score {response['score']} is above {expect.max_score}")
+    warning = response.get("warning")
+    warned = warning["recipient"] if warning else "nobody"
+    if expect.warns is not None and warned != expect.warns:
+        problems.append(f"the warning goes to {warned}, expected {expect.warns}")
+    if expect.warning_typology is not None and (warning or {}).get("typology") != expect.warning_typology:
+        found = warning["typology"] if warning else "no warning"
+        problems.append(f"warning typology is {found}, expected {expect.warning_typology}")
     for error in outcome.evaluation.errors:
         problems.append(f"rule {error.rule_id} failed: {error.message}")
     return problems
@@ -121,12 +130,21 @@ def run_case(
             return declared
 
         screener = fixed_screener
+    counters = InMemoryCounterStore()
     pipeline = DecisionPipeline(
         settings=settings,
         rules=lambda: rule_set,
-        counters=InMemoryCounterStore(),
+        counters=counters,
         world=world,
         screener=screener,
+        # Each case starts with nobody warned, so the rate limit never hides the warning a case expects.
+        warnings=WarningIssuer(
+            templates=load_templates(),
+            counters=counters,
+            labels=world,
+            limit=settings.warning_rate_limit,
+            window_seconds=settings.warning_rate_window_seconds,
+        ),
     )
     prior = case.setup.prior_events()
     try:

@@ -34,6 +34,7 @@ class JournalItem:
     decision: dict[str, Any] | None = None
     outbox: list[dict[str, Any]] = field(default_factory=list)
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     inbox: dict[str, Any] | None = None
     inbox_done: bool = False
     future: Future[dict[str, Any] | None] = field(default_factory=Future)
@@ -152,6 +153,8 @@ def _write_rows(repository: DecisionRepository, batch: list[JournalItem]) -> dic
     fresh = [decisions[event_id] for event_id in inserted]
     repository.insert_outbox([row for item in fresh for row in item.outbox])
     repository.upsert_accounts([row for item in fresh for row in item.accounts])
+    # Written only with a decision stored just now: a retried event_id never issues a second warning.
+    repository.insert_warnings([row for item in fresh for row in item.warnings])
     inbox_rows = [item.inbox for item in batch if item.inbox is not None]
     if inbox_rows:
         known = repository.existing_inbox_ids([row["event_id"] for row in inbox_rows])

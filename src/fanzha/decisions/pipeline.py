@@ -9,14 +9,16 @@ Order of work for an event (one pass):
    applicable rules ask for, in one call to the counter store;
 3. evaluate the active rule set (compiled CEL), which calls back for lists, labels, account age
    and screening signals only when a rule needs them;
-4. build the answer and the decision record.
+4. build the answer and the decision record;
+5. when a live hit declares a victim warning, have the warning issuer (in memory: templates, rate
+   limit) add it to the answer; the journal commits its row with the decision.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -26,7 +28,7 @@ from fanzha.events.entities import EntityRef, extract_entities
 from fanzha.events.schemas import Event
 from fanzha.kit.clock import ensure_utc, utcnow
 from fanzha.kit.counters import CounterQuery, CounterStore, CounterUnavailable, Observation
-from fanzha.rules.engine import CompiledRuleSet, Evaluation, Outcome
+from fanzha.rules.engine import CompiledRuleSet, Evaluation, Outcome, RuleHit
 from fanzha.settings import FailurePolicy, Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,25 @@ class World(Protocol):
 Screener = Callable[[str, str], Mapping[str, object]]
 
 
+class IssuedWarning(Protocol):
+    """A victim warning (:class:`fanzha.earlywarning.runtime.IssuedWarning`): answer part, row, record note."""
+
+    @property
+    def response(self) -> dict[str, Any] | None: ...
+
+    @property
+    def row(self) -> dict[str, Any] | None: ...
+
+    @property
+    def note(self) -> dict[str, Any]: ...
+
+
+class WarningIssuer(Protocol):
+    """Issues the victim warning a live hit declares (:class:`fanzha.earlywarning.runtime.WarningIssuer`)."""
+
+    def issue(self, event: Event, hits: Sequence[RuleHit], features: Mapping[str, Any]) -> IssuedWarning | None: ...
+
+
 @dataclass
 class DecisionOutcome:
     """What the pipeline decided, ready to be stored and answered."""
@@ -70,6 +91,8 @@ class DecisionOutcome:
     response: dict[str, Any]
     record: dict[str, Any]
     degraded: list[str] = field(default_factory=list)
+    # The victim_warnings row to commit with the decision, when the decision issued a warning.
+    warning: dict[str, Any] | None = None
 
     @cached_property
     def entities(self) -> list[EntityRef]:
@@ -193,12 +216,15 @@ class DecisionPipeline:
         counters: CounterStore,
         world: World,
         screener: Screener | None,
+        warnings: WarningIssuer | None = None,
     ) -> None:
         self.settings = settings
         self._rules = rules
         self.counters = counters
         self.world = world
         self._screener = screener
+        # None for replays (`fanzha decide`): they show decisions without issuing warnings to anyone.
+        self._warnings = warnings
 
     def screen_event(self, event: Event) -> dict[str, object]:
         content = event.content
@@ -278,7 +304,15 @@ class DecisionPipeline:
             "failure_policy": policy.value,
             "decided_at": utcnow().isoformat(),
         }
-        return DecisionOutcome(event, evaluation, response, record, degraded)
+        warning_row = None
+        if evaluation.hits and self._warnings is not None:
+            issued = self._warnings.issue(event, evaluation.hits, bindings.features)
+            if issued is not None:
+                record["warning"] = issued.note
+                if issued.response is not None:
+                    response["warning"] = issued.response
+                    warning_row = issued.row
+        return DecisionOutcome(event, evaluation, response, record, degraded, warning_row)
 
 
 def _hit(hit: Any) -> dict[str, Any]:

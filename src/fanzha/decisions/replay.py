@@ -14,6 +14,7 @@ from fanzha.decisions.pipeline import DecisionPipeline
 from fanzha.entities.repository import RegistrationLookup
 from fanzha.entities.runtime import AccountBook, LabelBook
 from fanzha.events.schemas import Event
+from fanzha.intel.stix import hashed_list_hashers
 from fanzha.kit.counters.memory import InMemoryCounterStore
 from fanzha.kit.db import create_db_engine, session_factory
 from fanzha.kit.errors import InvalidInput
@@ -43,7 +44,9 @@ class Replayer:
         sessions = session_factory(engine)
         with sessions() as session:
             revisions = RevisionRepository(session).all()
-        lists = ListBook(sessions, settings.data_dir / "lists")
+        lists = ListBook(
+            sessions, settings.data_dir / "lists", hashers=hashed_list_hashers(settings.sharing_salt_values())
+        )
         lists.refresh(revisions)
         labels = LabelBook(sessions)
         labels.refresh(revisions.get("labels", 0))

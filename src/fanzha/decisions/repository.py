@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.decisions.models import DecisionRecord, InboxEvent, OutboxMessage
+from fanzha.earlywarning.repository import WarningRepository
 from fanzha.entities.repository import AccountRepository
 from fanzha.kit.db import PointReader, dialect_of
 
@@ -39,6 +40,17 @@ class DecisionRepository:
             select(DecisionRecord).where(DecisionRecord.event_id == event_id)
         ).scalar_one_or_none()
 
+    def for_actor(self, actor_id: str, *, limit: int) -> list[DecisionRecord]:
+        """The newest decisions on events ``actor_id`` did (the actor/time index)."""
+        return list(
+            self.session.execute(
+                select(DecisionRecord)
+                .where(DecisionRecord.actor_id == actor_id)
+                .order_by(DecisionRecord.occurred_at.desc(), DecisionRecord.seq.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
     def get_response(self, event_id: str) -> dict[str, Any] | None:
         response = self.session.execute(
             select(DecisionRecord.response).where(DecisionRecord.event_id == event_id)
@@ -59,6 +71,9 @@ class DecisionRepository:
     def upsert_accounts(self, rows: Sequence[dict[str, Any]]) -> None:
         AccountRepository(self.session).upsert_many(rows)
 
+    def insert_warnings(self, rows: Sequence[dict[str, Any]]) -> None:
+        WarningRepository(self.session).insert_many(rows)
+
     def insert_inbox(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.session.execute(insert(InboxEvent), list(rows))
@@ -78,6 +93,12 @@ class DecisionRepository:
             select(InboxEvent.event_id, InboxEvent.payload).order_by(InboxEvent.seq).limit(limit)
         ).all()
         return [(row[0], row[1]) for row in rows]
+
+    def recent(self, *, limit: int) -> list[DecisionRecord]:
+        """The latest ``limit`` decisions, newest first (rule hit counts and what-if replays in the console)."""
+        return list(
+            self.session.execute(select(DecisionRecord).order_by(DecisionRecord.seq.desc()).limit(limit)).scalars()
+        )
 
     def max_seq(self) -> int:
         return int(self.session.execute(select(func.coalesce(func.max(DecisionRecord.seq), 0))).scalar_one())

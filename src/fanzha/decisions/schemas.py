@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fanzha.earlywarning.schemas import DecisionWarning
+
 
 class Reason(BaseModel):
     rule: str
@@ -12,7 +14,8 @@ class Reason(BaseModel):
 
 
 class Decision(BaseModel):
-    """The answer to an event: allow < warn < review < block, with the rules that decided it."""
+    """The answer to an event: allow < warn < review < block, with the rules that decided it and the
+    victim warning it issued, if any."""
 
     event_id: str
     decision: str
@@ -22,6 +25,7 @@ class Decision(BaseModel):
     ruleset_version: str
     latency_ms: float
     degraded: list[str] | None = None
+    warning: DecisionWarning | None = None
 
 
 class DecisionRecordOut(BaseModel):

@@ -16,6 +16,7 @@ from fanzha.decisions.models import DecisionRecord
 from fanzha.decisions.pipeline import DecisionOutcome, DecisionPipeline
 from fanzha.decisions.repository import DecisionRepository, StoredAnswerLookup
 from fanzha.decisions.seen import SeenEvents
+from fanzha.entities.bindings import PHONE_TOPIC, phone_of
 from fanzha.events.entities import entity_to_dict
 from fanzha.events.schemas import Event
 from fanzha.kit.clock import utcnow
@@ -28,7 +29,8 @@ DecisionListener = Callable[[DecisionOutcome, dict[str, Any]], None]
 
 
 def journal_item(outcome: DecisionOutcome, *, from_inbox: bool = False) -> JournalItem:
-    """The rows one decision writes: the record, an outbox message when it needs follow-up, accounts."""
+    """The rows one decision writes: the record, an outbox message when it needs follow-up, accounts,
+    the victim warning it issued."""
     event = outcome.event
     response = outcome.response
     now = utcnow()
@@ -66,12 +68,32 @@ def journal_item(outcome: DecisionOutcome, *, from_inbox: bool = False) -> Journ
                 "created_at": now,
             }
         )
+    if outcome.warning is not None:
+        item.warnings.append(outcome.warning)
     if event.type == "account.registered":
         item.accounts.append(
             {
                 "account_id": event.actor.id,
                 "registered_at": event.occurred_at,
                 "first_seen_at": event.occurred_at,
+            }
+        )
+    phone = phone_of(event)
+    if phone is not None and response["decision"] != Outcome.block.value:
+        # The binding is recorded by a bus handler after this commit, never on the request's path;
+        # a blocked registration or profile change did not take effect, so it binds nothing.
+        item.outbox.append(
+            {
+                "topic": PHONE_TOPIC,
+                "key": event.actor.id,
+                "payload": {
+                    "event_id": event.event_id,
+                    "event_type": event.type,
+                    "account_id": event.actor.id,
+                    "phone": phone,
+                    "at": event.occurred_at.isoformat(),
+                },
+                "created_at": now,
             }
         )
     return item

@@ -1,13 +1,21 @@
-"""Entity labels over HTTP."""
+"""Entity labels and phone bindings over HTTP."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from fanzha.auth.deps import LabelsRead, LabelsWrite
+from fanzha.auth.deps import BindingsRead, BindingsWrite, LabelsRead, LabelsWrite
+from fanzha.entities import bindings as bindings_service
 from fanzha.entities import service as entity_service
 from fanzha.entities.models import EntityLabel
-from fanzha.entities.schemas import LabelCreate, LabelOut
+from fanzha.entities.schemas import (
+    BindingsIn,
+    BindingsRecorded,
+    BoundAccountOut,
+    LabelCreate,
+    LabelOut,
+    PhoneAccountsOut,
+)
 from fanzha.events.entities import EntityType
 from fanzha.kit.web import runtime_of, unit_of_work
 
@@ -75,3 +83,51 @@ def remove_label(
         )
     runtime_of(request).refresh()
     return Response(status_code=204)
+
+
+@router.post(
+    "/v1/accounts/bindings",
+    response_model=BindingsRecorded,
+    tags=["phone bindings"],
+    summary="Record phone bindings from the account system",
+)
+def record_bindings(body: BindingsIn, request: Request, principal: BindingsWrite) -> BindingsRecorded:
+    """Up to 10,000 bindings ``{account_id, phone, bound_at, unbound_at?, source?}`` at once.
+
+    Phones are normalised as lists normalise them; a bad phone is a 422 naming each by index, and
+    nothing is stored. A current binding (no ``unbound_at``) closes the account's binding to another
+    phone; the same binding sent again with ``unbound_at`` records the unbinding.
+    """
+    with unit_of_work(request) as session:
+        outcome = bindings_service.record_from_api(session, bindings=body.bindings, actor=principal.actor)
+    return BindingsRecorded(
+        recorded=outcome.recorded, updated=outcome.updated, closed=outcome.closed, unchanged=outcome.unchanged
+    )
+
+
+@router.get(
+    "/v1/phones/{phone}/accounts",
+    response_model=PhoneAccountsOut,
+    tags=["phone bindings"],
+    summary="Accounts bound to a phone, now and before",
+)
+def phone_accounts(phone: str, request: Request, principal: BindingsRead) -> PhoneAccountsOut:
+    """How many accounts are bound to ``phone`` now (``current``) and ever (``total``), and which, with
+    their binding periods (current ones first). Each look-up is written to the audit log."""
+    with unit_of_work(request) as session:
+        found = bindings_service.accounts_of_phone(session, phone=phone, actor=principal.actor)
+        return PhoneAccountsOut(
+            phone=found.phone,
+            current=found.current,
+            total=found.total,
+            bindings=[
+                BoundAccountOut(
+                    account_id=row.account_id,
+                    bound_at=row.bound_at,
+                    unbound_at=row.unbound_at,
+                    current=row.unbound_at is None,
+                    source=row.source,
+                )
+                for row in found.bindings
+            ],
+        )

@@ -40,3 +40,29 @@ class Account(Base):
     account_id: Mapped[str] = mapped_column(String(256), primary_key=True)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PhoneBinding(Base):
+    """That ``account_id`` was bound to ``phone`` (E.164) from ``bound_at`` until ``unbound_at`` (D2-ACC-03).
+
+    An open binding (``unbound_at`` null) is the account's current phone; an account has at most one.
+    Rebinding an account to another phone closes the open one. ``source`` says who told fanzha
+    (``event:<event_id>`` from the decision path, or the account system's name through the API).
+    """
+
+    __tablename__ = "phone_bindings"
+    __table_args__ = (
+        UniqueConstraint("account_id", "phone", "bound_at", name="uq_phone_bindings_account_phone_bound"),
+        Index("ix_phone_bindings_phone_unbound", "phone", "unbound_at"),
+        Index("ix_phone_bindings_account_id", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(256))
+    phone: Mapped[str] = mapped_column(String(32))
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    unbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    unbind_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

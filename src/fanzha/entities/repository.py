@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fanzha.entities.models import Account, EntityLabel
+from fanzha.entities.models import Account, EntityLabel, PhoneBinding
 from fanzha.kit.clock import ensure_utc
 from fanzha.kit.db import PointReader, dialect_of
 
@@ -92,3 +92,62 @@ class RegistrationLookup:
 
     def close(self) -> None:
         self._reader.close()
+
+
+LOOKUP_CHUNK = 500
+"""Values per ``IN (...)`` query: well under SQLite's and PostgreSQL's limits on bound parameters."""
+
+
+class BindingRepository:
+    """All SQL on phone bindings."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def for_accounts(self, account_ids: Sequence[str]) -> dict[str, list[PhoneBinding]]:
+        """Every binding of these accounts, oldest first, one query per chunk of accounts."""
+        found: dict[str, list[PhoneBinding]] = {}
+        wanted = list(dict.fromkeys(account_ids))
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            rows = self.session.execute(
+                select(PhoneBinding)
+                .where(PhoneBinding.account_id.in_(chunk))
+                .order_by(PhoneBinding.bound_at, PhoneBinding.id)
+            ).scalars()
+            for row in rows:
+                found.setdefault(row.account_id, []).append(row)
+        return found
+
+    def add_all(self, rows: Sequence[PhoneBinding]) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def for_phone(self, phone: str) -> list[PhoneBinding]:
+        """Every binding of a phone, the current ones first, then the most recent."""
+        return list(
+            self.session.execute(
+                select(PhoneBinding)
+                .where(PhoneBinding.phone == phone)
+                .order_by(PhoneBinding.unbound_at.is_not(None), PhoneBinding.bound_at.desc(), PhoneBinding.id)
+            ).scalars()
+        )
+
+    def bound_to(self, phones: Sequence[str], *, since: datetime) -> list[tuple[str, str, datetime, datetime | None]]:
+        """(phone, account, bound_at, unbound_at) of bindings in force, or that ended at ``since`` or later."""
+        found: list[tuple[str, str, datetime, datetime | None]] = []
+        wanted = list(dict.fromkeys(phones))
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            rows = self.session.execute(
+                select(PhoneBinding.phone, PhoneBinding.account_id, PhoneBinding.bound_at, PhoneBinding.unbound_at)
+                .where(
+                    PhoneBinding.phone.in_(chunk),
+                    or_(PhoneBinding.unbound_at.is_(None), PhoneBinding.unbound_at >= since),
+                )
+                .order_by(PhoneBinding.phone, PhoneBinding.bound_at, PhoneBinding.id)
+            ).all()
+            found.extend(
+                (row[0], row[1], ensure_utc(row[2]), None if row[3] is None else ensure_utc(row[3])) for row in rows
+            )
+        return found

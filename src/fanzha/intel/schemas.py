@@ -9,7 +9,7 @@ class SkippedIndicator(BaseModel):
 
 
 class ImportOut(BaseModel):
-    """What importing a STIX bundle did: entries stored per list, entries withdrawn, indicators skipped."""
+    """What an import (STIX bundle or MISP event) did: entries stored per list, withdrawn, skipped."""
 
     bundle_id: str
     imported: dict[str, int]

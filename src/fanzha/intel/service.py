@@ -1,28 +1,37 @@
-"""Indicator sharing: list entries out as a STIX 2.1 bundle, a partner's bundle in as list entries.
+"""Indicator sharing: list entries out as a STIX 2.1 bundle or a MISP event, a partner's in as list entries.
 
 Nothing here writes SQL: entries are read and written through :mod:`fanzha.lists.service`, which bumps
-list revisions and writes the audit log; the bundle itself (who sent it, under which TLP, what it did)
-is recorded in the audit log too, as ``intel.stix.export`` and ``intel.stix.import``.
+list revisions and writes the audit log; the exchange itself (who sent it, under which TLP, what it
+did) is recorded in the audit log too, as ``intel.stix.export``/``intel.misp.export`` and
+``intel.stix.import``/``intel.misp.import``.
 
 Imported indicators land in lists named by kind (``intel_domain``, ``intel_phone``, ...; hashed values
 in ``intel_<kind>_sha256_<group>``), each entry's ``source`` being ``stix:<identity name>; tlp:<level>``
-and its expiry the indicator's ``valid_until``. A revoked indicator withdraws the entry that the same
-source put there (a partner's false-positive feedback); entries from other sources are left alone.
+(or ``misp:<organisation>; tlp:<level>``) and its expiry the indicator's ``valid_until``. A revoked
+indicator (a deleted MISP attribute) withdraws the entry that the same partner put there (a partner's
+false-positive feedback); entries from other sources are left alone.
+
+Exports carry this instance's sharing identity (``FANZHA_SHARING_IDENTITY_NAME``/``_ID``) and, besides
+the live entries, the entries removed here within the last ``withdrawn_days`` as revoked indicators, so
+partners withdraw what this instance no longer stands by. Removals are read from the audit log
+(``list.entry.remove``), the one record of them.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import stix2
 from sqlalchemy.orm import Session
 
 from fanzha.audit import service as audit
+from fanzha.intel import misp
+from fanzha.intel.indicators import IncomingIndicator, SharedIndicator, SharingIdentity, source_owner
 from fanzha.intel.stix import (
     HASHABLE_KINDS,
     hashed_list_name,
@@ -38,15 +47,11 @@ from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
 from fanzha.lists.runtime import ListBook
 
 MAX_BUNDLE_BYTES = 4 * 1024 * 1024
-"""Largest bundle ``POST /v1/intel/stix`` accepts."""
+"""Largest bundle or event ``POST /v1/intel/stix`` and ``POST /v1/intel/misp`` accept."""
 
 MAX_EXPORT_INDICATORS = 100_000
 _PAGE = 1_000
 _MAX_SKIPPED_SHOWN = 100
-
-INSTANCE_NAME = "fanzha"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/fanzha/fanzha/intel")
-INSTANCE_IDENTITY_ID = f"identity--{uuid.uuid5(_NAMESPACE, 'instance')}"
 
 TLP_MARKINGS: dict[str, Any] = {
     "white": stix2.TLP_WHITE,
@@ -59,10 +64,10 @@ _HASHED_LIST = re.compile(r"^intel_[a-z_]+_sha256_")
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def _identity() -> Any:
+def _identity_object(identity: SharingIdentity) -> Any:
     return stix2.Identity(
-        id=INSTANCE_IDENTITY_ID,
-        name=INSTANCE_NAME,
+        id=identity.identity_id,
+        name=identity.name,
         identity_class="system",
         created="2026-01-01T00:00:00Z",
         modified="2026-01-01T00:00:00Z",
@@ -79,37 +84,81 @@ def _salt(salts: Mapping[str, str], group: str) -> str:
     return salt
 
 
-def export_bundle(
+# ---- export -----------------------------------------------------------------------------------------
+
+
+Removals = dict[str, dict[str, tuple[datetime, str]]]
+"""Per list name, per removed value: when it was removed and why."""
+
+
+def _removals(session: Session, list_names: Sequence[str], since: datetime) -> Removals:
+    """Per list, the values removed since ``since`` (newest removal each): time and reason."""
+    wanted = set(list_names)
+    found: Removals = {name: {} for name in list_names}
+    before_seq: int | None = None
+    while True:
+        page = audit.search(
+            session, limit=_PAGE, before_seq=before_seq, object_type="list_entry", action="list.entry.remove"
+        )
+        for entry in page:
+            if ensure_utc(entry.at) < since:
+                return found
+            list_name, _, value = entry.object_id.partition(":")
+            if list_name in wanted and value not in found[list_name]:
+                found[list_name][value] = (ensure_utc(entry.at), entry.reason or "")
+        if len(page) < _PAGE:
+            return found
+        before_seq = page[-1].seq
+
+
+def _still_listed(session: Session, list_name: str, value: str) -> bool:
+    try:
+        lists_service.find_entry(session, list_name=list_name, value=value)
+    except (NotFound, InvalidInput):
+        return False
+    return True
+
+
+def gather(
     session: Session,
     *,
-    list_names: list[str],
-    tlp: str,
+    list_names: Sequence[str],
     group: str | None,
     salts: Mapping[str, str],
-    confidence: int,
-    actor: str,
-) -> str:
-    """The entries of ``list_names`` as a serialised STIX 2.1 bundle, one Indicator per live entry.
+    withdrawn_days: int,
+) -> list[SharedIndicator]:
+    """The live entries of ``list_names``, and those removed in the last ``withdrawn_days``, to share.
 
-    With a sharing ``group``, phone numbers, accounts and payment accounts are shared as salted
-    SHA-256 hashes (the group's salt), and each indicator carries ``x_fanzha_sharing_group``.
+    With a sharing ``group``, phone numbers, accounts and payment accounts go out as salted SHA-256
+    hashes (the group's salt).
 
     Raises:
-        InvalidInput: an unknown TLP level or sharing group, a hashed list, or too many entries.
+        InvalidInput: an unknown sharing group, a hashed list, or too many entries.
         NotFound: a list does not exist.
     """
-    marking = TLP_MARKINGS.get(tlp)
-    if marking is None:
-        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}])
     salt = None if group is None else _salt(salts, group)
-    identity = _identity()
     now = utcnow()
-    indicators: list[Any] = []
+    kinds: dict[str, ListKind] = {}
     for name in list_names:
         indicator_list = lists_service.get_list(session, name=name)
         if _HASHED_LIST.match(name):
             raise InvalidInput(f"list {name!r} holds hashes and is not shared again", details=[{"field": "lists"}])
-        kind = ListKind(indicator_list.kind)
+        kinds[name] = ListKind(indicator_list.kind)
+
+    shared: list[SharedIndicator] = []
+
+    def share(name: str, value: str, **fields: Any) -> None:
+        kind = kinds[name]
+        hashed = salt is not None and kind in HASHABLE_KINDS
+        out = salted_hash(salt, value) if hashed and salt is not None else value
+        shared.append(SharedIndicator(name, kind, out, hashed, pattern_for(kind, out, hashed=hashed), **fields))
+        if len(shared) > MAX_EXPORT_INDICATORS:
+            raise InvalidInput(
+                f"more than {MAX_EXPORT_INDICATORS} indicators; export fewer lists at a time",
+                details=[{"field": "lists"}],
+            )
+
+    for name in list_names:
         offset = 0
         while True:
             page = lists_service.entries(session, list_name=name, limit=_PAGE, offset=offset, prefix=None)
@@ -118,54 +167,144 @@ def export_bundle(
                 valid_until = None if entry.expires_at is None else ensure_utc(entry.expires_at)
                 if valid_until is not None and (valid_until <= now or valid_until <= valid_from):
                     continue
-                hashed = salt is not None and kind in HASHABLE_KINDS
-                value = salted_hash(salt, entry.value) if hashed and salt is not None else entry.value
-                pattern = pattern_for(kind, value, hashed=hashed)
-                extra: dict[str, Any] = {}
-                if group is not None:
-                    extra["x_fanzha_sharing_group"] = group
-                if valid_until is not None:
-                    extra["valid_until"] = valid_until
-                indicators.append(
-                    stix2.Indicator(
-                        id=f"indicator--{uuid.uuid5(_NAMESPACE, pattern)}",
-                        created=valid_from,
-                        modified=valid_from,
-                        name=f"{kind.value} on {name}",
-                        indicator_types=["malicious-activity"],
-                        pattern=pattern,
-                        pattern_type="stix",
-                        valid_from=valid_from,
-                        confidence=confidence,
-                        created_by_ref=identity.id,
-                        object_marking_refs=[marking.id],
-                        allow_custom=True,
-                        **extra,
-                    )
-                )
-                if len(indicators) > MAX_EXPORT_INDICATORS:
-                    raise InvalidInput(
-                        f"more than {MAX_EXPORT_INDICATORS} indicators; export fewer lists at a time",
-                        details=[{"field": "lists"}],
-                    )
+                share(name, entry.value, first_seen=valid_from, valid_until=valid_until)
             if len(page) < _PAGE:
                 break
             offset += _PAGE
-    bundle = stix2.Bundle(identity, marking, *indicators, allow_custom=True)
+    if withdrawn_days > 0:
+        for name, removed in _removals(session, list_names, now - timedelta(days=withdrawn_days)).items():
+            for value, (at, reason) in removed.items():
+                if not _still_listed(session, name, value):
+                    share(
+                        name,
+                        value,
+                        first_seen=at,
+                        valid_until=None,
+                        withdrawn_at=at,
+                        withdrawn_reason=f"withdrawn: {reason}" if reason else "withdrawn",
+                    )
+    return shared
+
+
+def export_bundle(
+    session: Session,
+    *,
+    list_names: list[str],
+    tlp: str,
+    group: str | None,
+    salts: Mapping[str, str],
+    confidence: int,
+    identity: SharingIdentity,
+    withdrawn_days: int,
+    actor: str,
+) -> str:
+    """The entries of ``list_names`` as a serialised STIX 2.1 bundle, one Indicator per entry.
+
+    Live entries become Indicators created by this instance's Identity; entries removed here in the
+    last ``withdrawn_days`` become revoked Indicators (same id as when they were shared). With a
+    sharing ``group`` each indicator carries ``x_fanzha_sharing_group``.
+
+    Raises:
+        InvalidInput: an unknown TLP level or sharing group, a hashed list, or too many entries.
+        NotFound: a list does not exist.
+    """
+    marking = TLP_MARKINGS.get(tlp)
+    if marking is None:
+        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}])
+    shared = gather(session, list_names=list_names, group=group, salts=salts, withdrawn_days=withdrawn_days)
+    identity_object = _identity_object(identity)
+    indicators: list[Any] = []
+    for item in shared:
+        extra: dict[str, Any] = {}
+        if group is not None:
+            extra["x_fanzha_sharing_group"] = group
+        if item.valid_until is not None:
+            extra["valid_until"] = item.valid_until
+        if item.withdrawn_at is not None:
+            extra["revoked"] = True
+            extra["description"] = item.withdrawn_reason
+        indicators.append(
+            stix2.Indicator(
+                id=f"indicator--{identity.indicator_uuid(item.pattern)}",
+                created=item.first_seen,
+                modified=item.first_seen,
+                name=f"{item.kind.value} on {item.list_name}",
+                indicator_types=["malicious-activity"],
+                pattern=item.pattern,
+                pattern_type="stix",
+                valid_from=item.first_seen,
+                confidence=confidence,
+                created_by_ref=identity.identity_id,
+                object_marking_refs=[marking.id],
+                allow_custom=True,
+                **extra,
+            )
+        )
+    bundle = stix2.Bundle(identity_object, marking, *indicators, allow_custom=True)
     audit.record(
         session,
         actor=actor,
         action="intel.stix.export",
         object_type="stix_bundle",
         object_id=str(bundle.id),
-        after={"lists": list_names, "tlp": tlp, "group": group, "indicators": len(indicators)},
+        after={
+            "lists": list_names,
+            "tlp": tlp,
+            "group": group,
+            "indicators": len(indicators),
+            "withdrawn": sum(1 for item in shared if item.withdrawn_at is not None),
+        },
     )
     return str(bundle.serialize())
 
 
+def export_misp(
+    session: Session,
+    *,
+    list_names: list[str],
+    tlp: str,
+    group: str | None,
+    salts: Mapping[str, str],
+    confidence: int,
+    identity: SharingIdentity,
+    withdrawn_days: int,
+    actor: str,
+) -> bytes:
+    """The entries of ``list_names`` as one MISP event (JSON); see :mod:`fanzha.intel.misp` for the mapping.
+
+    Raises:
+        InvalidInput: an unknown TLP level or sharing group, a hashed list, or too many entries.
+        NotFound: a list does not exist.
+    """
+    if tlp not in TLP_MARKINGS:
+        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}])
+    shared = gather(session, list_names=list_names, group=group, salts=salts, withdrawn_days=withdrawn_days)
+    event = misp.build_event(
+        identity, shared, list_names=list_names, tlp=tlp, confidence=confidence, group=group, now=utcnow()
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="intel.misp.export",
+        object_type="misp_event",
+        object_id=event["Event"]["uuid"],
+        after={
+            "lists": list_names,
+            "tlp": tlp,
+            "group": group,
+            "attributes": len(shared),
+            "withdrawn": sum(1 for item in shared if item.withdrawn_at is not None),
+        },
+    )
+    return orjson.dumps(event)
+
+
+# ---- import -----------------------------------------------------------------------------------------
+
+
 @dataclass
 class ImportSummary:
-    """What importing one bundle did."""
+    """What importing one bundle (or MISP document) did."""
 
     bundle_id: str
     imported: dict[str, int] = field(default_factory=dict)
@@ -177,17 +316,6 @@ class ImportSummary:
         self.skipped_count += 1
         if len(self.skipped) < _MAX_SKIPPED_SHOWN:
             self.skipped.append({"id": indicator_id, "reason": reason})
-
-
-@dataclass(frozen=True, slots=True)
-class _Mapped:
-    list_name: str
-    list_kind: ListKind
-    value: str
-    source: str
-    reason: str
-    expires_at: datetime | None
-    revoked: bool
 
 
 def _parse(raw: bytes) -> Any:
@@ -208,7 +336,9 @@ def _source(indicator: Any, identities: Mapping[str, str]) -> str:
     return f"stix:{who}; tlp:{tlp}"[:200]
 
 
-def _map(indicator: Any, identities: Mapping[str, str], now: datetime, summary: ImportSummary) -> _Mapped | None:
+def _map(
+    indicator: Any, identities: Mapping[str, str], now: datetime, summary: ImportSummary
+) -> IncomingIndicator | None:
     indicator_id = str(indicator.id)
     if indicator.get("pattern_type") != "stix":
         summary.skip(indicator_id, f"pattern type {indicator.get('pattern_type')!r} is not imported")
@@ -240,7 +370,47 @@ def _map(indicator: Any, identities: Mapping[str, str], now: datetime, summary: 
         list_name, list_kind = imported_list_name(parsed.kind), parsed.kind
     confidence = indicator.get("confidence")
     reason = f"STIX {indicator_id}" + ("" if confidence is None else f" (confidence {confidence})")
-    return _Mapped(list_name, list_kind, value, _source(indicator, identities), reason, expires_at, revoked)
+    return IncomingIndicator(list_name, list_kind, value, _source(indicator, identities), reason, expires_at, revoked)
+
+
+def _store(
+    session: Session, items: Sequence[IncomingIndicator], summary: ImportSummary, *, fmt: str, actor: str
+) -> None:
+    """Put checked indicators on their lists and withdraw the revoked ones (their source's only)."""
+    withdrawals = {(item.list_name, item.value): item for item in items if item.revoked}
+    additions: dict[str, list[lists_service.ImportRow]] = {}
+    kinds: dict[str, ListKind] = {}
+    for item in items:
+        if item.revoked or (item.list_name, item.value) in withdrawals:
+            continue
+        kinds[item.list_name] = item.list_kind
+        additions.setdefault(item.list_name, []).append(
+            lists_service.ImportRow(item.value, item.reason, item.source, item.expires_at)
+        )
+    label = "STIX bundles" if fmt == "stix" else "MISP events"
+    for list_name, rows in additions.items():
+        lists_service.create_list(
+            session,
+            name=list_name,
+            kind=kinds[list_name],
+            description=f"Indicators imported from {label} ({kinds[list_name].value})",
+            actor=actor,
+        )
+        summary.imported[list_name] = lists_service.import_entries(
+            session, list_name=list_name, rows=rows, actor=actor, source=fmt
+        )
+    for (list_name, value), item in withdrawals.items():
+        try:
+            entry = lists_service.find_entry(session, list_name=list_name, value=value)
+        except NotFound:
+            continue
+        # Only the partner that shared an indicator can withdraw it, under whatever TLP it does so.
+        if source_owner(entry.source) != source_owner(item.source):
+            continue
+        lists_service.remove_entry(
+            session, list_name=list_name, value=value, actor=actor, reason=f"revoked by {item.source} ({item.reason})"
+        )
+        summary.withdrawn += 1
 
 
 def import_bundle(session: Session, *, raw: bytes, actor: str) -> ImportSummary:
@@ -264,39 +434,7 @@ def import_bundle(session: Session, *, raw: bytes, actor: str) -> ImportSummary:
             latest[str(obj.id)] = obj
     now = utcnow()
     mapped = [item for item in (_map(obj, identities, now, summary) for obj in latest.values()) if item is not None]
-
-    withdrawals = {(item.list_name, item.value): item for item in mapped if item.revoked}
-    additions: dict[str, list[lists_service.ImportRow]] = {}
-    kinds: dict[str, ListKind] = {}
-    for item in mapped:
-        if item.revoked or (item.list_name, item.value) in withdrawals:
-            continue
-        kinds[item.list_name] = item.list_kind
-        additions.setdefault(item.list_name, []).append(
-            lists_service.ImportRow(item.value, item.reason, item.source, item.expires_at)
-        )
-    for list_name, rows in additions.items():
-        lists_service.create_list(
-            session,
-            name=list_name,
-            kind=kinds[list_name],
-            description=f"Indicators imported from STIX bundles ({kinds[list_name].value})",
-            actor=actor,
-        )
-        summary.imported[list_name] = lists_service.import_entries(
-            session, list_name=list_name, rows=rows, actor=actor, source="stix"
-        )
-    for (list_name, value), item in withdrawals.items():
-        try:
-            entry = lists_service.find_entry(session, list_name=list_name, value=value)
-        except NotFound:
-            continue
-        if entry.source != item.source:
-            continue  # only the source that shared an indicator can withdraw it
-        lists_service.remove_entry(
-            session, list_name=list_name, value=value, actor=actor, reason=f"revoked by {item.source} ({item.reason})"
-        )
-        summary.withdrawn += 1
+    _store(session, mapped, summary, fmt="stix", actor=actor)
     audit.record(
         session,
         actor=actor,
@@ -313,13 +451,42 @@ def import_bundle(session: Session, *, raw: bytes, actor: str) -> ImportSummary:
     return summary
 
 
+def import_misp(session: Session, *, raw: bytes, actor: str) -> ImportSummary:
+    """Validate a whole MISP document (one event or a ``response`` list), then store it like a bundle.
+
+    Raises:
+        InvalidInput: the document is not a MISP event of the expected shape, or an attribute's value
+            is invalid for its kind; nothing is stored then.
+    """
+    events = misp.parse_events(raw)
+    summary = ImportSummary(bundle_id=",".join(str(event.uuid) for event in events)[:300])
+    mapped = misp.map_events(events, now=utcnow(), skip=summary.skip)
+    _store(session, mapped.indicators, summary, fmt="misp", actor=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="intel.misp.import",
+        object_type="misp_event",
+        object_id=summary.bundle_id,
+        after={
+            "organisations": mapped.organisations,
+            "events": mapped.event_ids[:100],
+            "imported": summary.imported,
+            "withdrawn": summary.withdrawn,
+            "skipped": summary.skipped_count,
+        },
+    )
+    return summary
+
+
 def matches_hashed(
     book: ListBook, *, kind: ListKind, group: str, value: str, salts: Mapping[str, str], at: float
 ) -> bool:
     """Whether ``value`` (a phone, account or payment account in clear) is on the group's hashed list.
 
     The value is normalised as for its kind, hashed with the group's salt and looked up in
-    ``intel_<kind>_sha256_<group>``; an invalid value is on no list.
+    ``intel_<kind>_sha256_<group>``; an invalid value is on no list. (Rules need none of this:
+    ``in_list`` on a hashed list hashes the value itself, see :func:`fanzha.intel.stix.hashed_list_hashers`.)
     """
     try:
         normalized = normalize_value(kind, value)

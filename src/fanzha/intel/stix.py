@@ -15,15 +15,19 @@ Only single comparisons of this shape are imported; anything else is reported as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from fanzha.lists.kinds import ListKind
+from fanzha.lists.kinds import InvalidListValue, ListKind
+from fanzha.lists.runtime import normalized_cached
 
 __all__ = [
     "HASHABLE_KINDS",
     "ParsedPattern",
+    "hashed_list_hashers",
     "hashed_list_name",
     "imported_list_name",
     "parse_pattern",
@@ -119,3 +123,31 @@ def hashed_list_name(kind: ListKind, group: str) -> str:
     was hashed and with which group's salt.
     """
     return f"intel_{kind.value}_sha256_{_group_slug(group)}"[:100]
+
+
+def _hasher(kind: ListKind, salt: str) -> Callable[[str], str | None]:
+    # The same phone or account recurs event after event: normalise (sharing the plain lists' cache)
+    # and hash each value once.
+    @functools.lru_cache(maxsize=65_536)
+    def digest(value: str) -> str | None:
+        try:
+            return salted_hash(salt, normalized_cached(kind, value))
+        except InvalidListValue:
+            return None
+
+    return digest
+
+
+def hashed_list_hashers(salts: Mapping[str, str]) -> Callable[[str], Callable[[str], str | None] | None]:
+    """For a list name, the function that turns a clear value into what that list holds; None for others.
+
+    Hashed lists (``intel_<kind>_sha256_<group>``) of a group this instance has a salt for hold salted
+    hashes: the value is normalised as for its kind and hashed with the group's salt, so rules match
+    them with the clear phone or account (``in_list``). Lists of other groups, and every other list,
+    get None and are looked up as they are.
+    """
+    hashers: dict[str, Callable[[str], str | None]] = {}
+    for group, salt in salts.items():
+        for kind in HASHABLE_KINDS:
+            hashers[hashed_list_name(kind, group)] = _hasher(kind, salt)
+    return hashers.get

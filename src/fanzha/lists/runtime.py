@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,20 +27,37 @@ from fanzha.lists.service import EntryChange, revision_name
 log = logging.getLogger(__name__)
 
 
+ValueHasher = Callable[[str], str | None]
+"""Turns a value as an event gives it into what a hashed list holds (None: it is on no such list)."""
+
+
 @dataclass
 class LoadedList:
     name: str
     kind: ListKind
     revision: int
     index: MembershipIndex
+    hasher: ValueHasher | None = None
 
 
 class ListBook:
-    """Every list's membership index, by name. Lookups take no lock."""
+    """Every list's membership index, by name. Lookups take no lock.
 
-    def __init__(self, sessions: sessionmaker[Session], snapshot_dir: Path | None) -> None:
+    ``hashers`` names the lists that hold salted hashes shared by partners (see
+    :func:`fanzha.intel.stix.hashed_list_hashers`): a value looked up on one of them is hashed the same
+    way first, so such a list matches the clear value.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        snapshot_dir: Path | None,
+        *,
+        hashers: Callable[[str], ValueHasher | None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._snapshot_dir = snapshot_dir
+        self._hashers = hashers
         self._lists: dict[str, LoadedList] = {}
         self._lock = threading.Lock()
 
@@ -50,11 +67,17 @@ class ListBook:
         return None if loaded is None else loaded.kind
 
     def contains(self, name: str, value: str, at: float, *, normalized: bool = False) -> bool:
-        """Whether ``value`` is on list ``name`` at time ``at``; unknown lists and invalid values are not."""
+        """Whether ``value`` is on list ``name`` at time ``at``; unknown lists and invalid values are not.
+
+        ``normalized=True`` looks ``value`` up as it is (already normalised, or already hashed).
+        """
         loaded = self._lists.get(name)
         if loaded is None or len(loaded.index) == 0:
             return False
         if not normalized:
+            if loaded.hasher is not None:
+                digest = loaded.hasher(value)
+                return digest is not None and loaded.index.contains(digest, at)
             try:
                 value = normalized_cached(loaded.kind, value)
             except InvalidListValue:
@@ -115,8 +138,9 @@ class ListBook:
                 path = self._snapshot_dir / f"{name}.idx"
                 index.save(path)
                 _write_meta(path, revision)
+        hasher = None if self._hashers is None else self._hashers(name)
         with self._lock:
-            self._lists[name] = LoadedList(name, kind, revision, index)
+            self._lists[name] = LoadedList(name, kind, revision, index, hasher)
 
     def _load_snapshot(self, name: str, revision: int) -> MembershipIndex | None:
         if self._snapshot_dir is None:

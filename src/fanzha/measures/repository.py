@@ -1,18 +1,30 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.kit.clock import ensure_utc
 from fanzha.kit.db import PointReader
 from fanzha.measures.models import Measure, ReverifyTask, Statement, Strike
 from fanzha.measures.vocabulary import MeasureKind, MeasureState
+
+IN_CHUNK = 5_000
+"""Ids per ``IN (...)`` list of the batch look-ups (well under SQLite's bound-parameter limit)."""
+
+MEASURES = cast(Table, Measure.__table__)
+STATEMENTS = cast(Table, Statement.__table__)
+STRIKES = cast(Table, Strike.__table__)
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield list(values[start : start + IN_CHUNK])
 
 
 class MeasureRepository:
@@ -24,6 +36,75 @@ class MeasureRepository:
     def add(self, row: Measure | Strike | ReverifyTask | Statement) -> None:
         self.session.add(row)
         self.session.flush()
+
+    def _insert_numbered(self, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert ``rows`` as one batch; the ids the database gave them, in the order of ``rows``."""
+        if not rows:
+            return []
+        self.session.flush()
+        if self.session.get_bind().dialect.name == "postgresql":
+            # INSERT ... SELECT ... ORDER BY in pages, with the ids handed back in the order of ``rows``.
+            result = self.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows))
+            return [int(row[0]) for row in result]
+        # SQLite (one executemany; RETURNING in a set order would mean a statement per row). A
+        # rowid is one more than the table's highest, and from its first row this transaction holds
+        # the only write lock, so the rows are numbered consecutively up to the highest id now.
+        self.session.execute(insert(table), list(rows))
+        last = int(self.session.execute(select(func.max(table.c.id))).scalar_one())
+        return list(range(last - len(rows) + 1, last + 1))
+
+    def insert_measures(self, rows: Sequence[dict[str, Any]]) -> list[Measure]:
+        """Insert many measures at once and load them (in the order of ``rows``)."""
+        ids = self._insert_numbered(MEASURES, rows)
+        loaded: dict[int, Measure] = {}
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = ids[start : start + IN_CHUNK]
+            loaded.update(
+                (measure.id, measure)
+                for measure in self.session.execute(select(Measure).where(Measure.id.in_(chunk))).scalars()
+            )
+        return [loaded[measure_id] for measure_id in ids]
+
+    def insert_statements(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert many statements at once; their ids, in the order of ``rows``."""
+        return self._insert_numbered(STATEMENTS, rows)
+
+    def insert_strikes(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(STRIKES), list(rows))
+
+    def strike_points_many(self, account_ids: Sequence[str], since: datetime) -> dict[str, int]:
+        """Unvoided strike points since ``since`` per account (accounts without any are left out)."""
+        points: dict[str, int] = {}
+        for chunk in _chunks(account_ids):
+            rows = self.session.execute(
+                select(Strike.account_id, func.sum(Strike.weight))
+                .where(Strike.account_id.in_(chunk), Strike.at >= since, Strike.voided_at.is_(None))
+                .group_by(Strike.account_id)
+            ).all()
+            points.update((account, int(total or 0)) for account, total in rows)
+        return points
+
+    def in_force_many(self, account_ids: Sequence[str], at: datetime) -> dict[str, list[ActiveMeasure]]:
+        """:meth:`in_force` for many accounts at once, as the restrictions answer reads them."""
+        found: dict[str, list[ActiveMeasure]] = {}
+        for chunk in _chunks(account_ids):
+            rows = self.session.execute(
+                select(
+                    Measure.account_id, Measure.id, Measure.kind, Measure.functions, Measure.item_id, Measure.ends_at
+                )
+                .where(
+                    Measure.account_id.in_(chunk),
+                    Measure.state == MeasureState.active.value,
+                    or_(Measure.ends_at.is_(None), Measure.ends_at > at),
+                )
+                .order_by(Measure.id)
+            ).all()
+            for account, measure_id, kind, functions, item_id, ends_at in rows:
+                found.setdefault(account, []).append(
+                    ActiveMeasure(measure_id, kind, list(functions or []), item_id, ends_at)
+                )
+        return found
 
     def get(self, measure_id: int) -> Measure | None:
         return self.session.get(Measure, measure_id)

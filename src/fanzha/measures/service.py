@@ -4,7 +4,8 @@ re-verification. Every change is audited and announced on the bus (``restriction
 A measure is born ``pending_approval``; reversible kinds are activated in the same call, the
 irreversible ones (close, ban re-registration) wait for a second person (:func:`approve`).
 Every state move is a conditional update on the current state, so two people acting at once
-cannot both succeed.
+cannot both succeed. :func:`propose_many` proposes a batch (a police notice's accounts) with the
+outcome of one :func:`propose` per item and a fixed number of statements per batch.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit import service as audit
 from fanzha.auth.masking import mask
-from fanzha.bus.dispatcher import publish
+from fanzha.bus.dispatcher import publish, publish_many
 from fanzha.kit.clock import ensure_utc, iso_or_none, utcnow
 from fanzha.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fanzha.lists import service as lists_service
@@ -114,6 +115,71 @@ def _normalise_keys(spec: MeasureSpec) -> list[dict[str, str]]:
     return keys
 
 
+def _check_withholding(withhold: Withholding | None, now: datetime) -> None:
+    if withhold is not None and ensure_utc(withhold.review_at) <= now:
+        raise InvalidInput(
+            "the review date of a withheld statement must be in the future", details=[{"field": "review_at"}]
+        )
+
+
+def _new_measure(
+    *,
+    account_id: str,
+    spec: MeasureSpec,
+    reason: str,
+    legal_basis: Sequence[str],
+    rules: Sequence[str],
+    case_id: int | None,
+    automated: bool,
+    actor: str,
+    now: datetime,
+) -> Measure:
+    """A measure as proposed (``pending_approval``) from a spec whose ladder step is already chosen."""
+    return Measure(
+        case_id=case_id,
+        account_id=account_id,
+        kind=MeasureKind(spec.kind).value,
+        functions=sorted(set(spec.functions)),
+        keys=_normalise_keys(spec),
+        item_id=spec.item_id,
+        reason=reason,
+        facts=spec.facts,
+        legal_basis=list(legal_basis),
+        rules=list(rules),
+        automated=automated,
+        state=MeasureState.pending_approval.value,
+        duration_seconds=None if spec.duration_hours is None else int(spec.duration_hours * 3600),
+        deadline=None if spec.deadline_hours is None else now + timedelta(hours=spec.deadline_hours),
+        proposed_by=actor,
+        created_at=now,
+        # Every column given, even when empty: rows of one shape go into one multi-row INSERT.
+        starts_at=None,
+        ends_at=None,
+        approved_by=None,
+        lifted_at=None,
+        lift_reason=None,
+    )
+
+
+def _pending_statement(measure: Measure, withhold: Withholding | None, *, now: datetime) -> Statement:
+    """The statement of a measure not yet in effect: written when the measure takes effect."""
+    return Statement(
+        measure_id=measure.id,
+        account_id=measure.account_id,
+        state="pending",
+        fields={},
+        text_zh="",
+        text_en="",
+        automated=measure.automated,
+        appeal_deadline=now + statements.APPEAL_WINDOW,
+        template_version=statements.TEMPLATE_VERSION,
+        withheld_reason=None if withhold is None else withhold.legal_reason,
+        review_at=None if withhold is None else ensure_utc(withhold.review_at),
+        created_at=now,
+        issued_at=None,
+    )
+
+
 def propose(
     session: Session,
     *,
@@ -133,46 +199,21 @@ def propose(
     if spec.kind == "ladder":
         spec = ladder_step(strike_points(session, account_id, now=now)).model_copy(update={"facts": spec.facts})
     kind = MeasureKind(spec.kind)
-    if withhold is not None and ensure_utc(withhold.review_at) <= now:
-        raise InvalidInput(
-            "the review date of a withheld statement must be in the future", details=[{"field": "review_at"}]
-        )
-    measure = Measure(
-        case_id=case_id,
+    _check_withholding(withhold, now)
+    measure = _new_measure(
         account_id=account_id,
-        kind=kind.value,
-        functions=sorted(set(spec.functions)),
-        keys=_normalise_keys(spec),
-        item_id=spec.item_id,
+        spec=spec,
         reason=reason,
-        facts=spec.facts,
-        legal_basis=list(legal_basis),
-        rules=list(rules),
+        legal_basis=legal_basis,
+        rules=rules,
+        case_id=case_id,
         automated=automated,
-        state=MeasureState.pending_approval.value,
-        duration_seconds=None if spec.duration_hours is None else int(spec.duration_hours * 3600),
-        deadline=None if spec.deadline_hours is None else now + timedelta(hours=spec.deadline_hours),
-        proposed_by=actor,
-        created_at=now,
+        actor=actor,
+        now=now,
     )
     repository = MeasureRepository(session)
     repository.add(measure)
-    repository.add(
-        Statement(
-            measure_id=measure.id,
-            account_id=account_id,
-            state="pending",
-            fields={},
-            text_zh="",
-            text_en="",
-            automated=automated,
-            appeal_deadline=now + statements.APPEAL_WINDOW,
-            template_version=statements.TEMPLATE_VERSION,
-            withheld_reason=None if withhold is None else withhold.legal_reason,
-            review_at=None if withhold is None else ensure_utc(withhold.review_at),
-            created_at=now,
-        )
-    )
+    repository.add(_pending_statement(measure, withhold, now=now))
     if kind in IRREVERSIBLE:
         audit.record(
             session,
@@ -187,6 +228,10 @@ def propose(
     return _activate(session, measure, actor=actor, approved_by=None, reason=reason, counts_as_strike=counts_as_strike)
 
 
+def _ends_at(measure: Measure, start: datetime) -> datetime | None:
+    return None if measure.duration_seconds is None else start + timedelta(seconds=measure.duration_seconds)
+
+
 def _activate(
     session: Session,
     measure: Measure,
@@ -198,7 +243,7 @@ def _activate(
 ) -> Outcome:
     now = utcnow()
     repository = MeasureRepository(session)
-    ends_at = None if measure.duration_seconds is None else now + timedelta(seconds=measure.duration_seconds)
+    ends_at = _ends_at(measure, now)
     moved = repository.move(
         measure.id,
         from_states=[MeasureState.pending_approval.value],
@@ -227,6 +272,150 @@ def _activate(
     _issue_statement(session, measure, now=now, actor=actor)
     _announce(session, measure, change="applied", now=now)
     return outcome
+
+
+def _columns(row: Measure | Statement) -> dict[str, Any]:
+    """A new row's column values (all but its id) for a multi-row INSERT."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns if column.key != "id"}
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One measure for :func:`propose_many`: the arguments :func:`propose` takes besides the session and actor."""
+
+    account_id: str
+    spec: MeasureSpec
+    reason: str
+    legal_basis: Sequence[str]
+    rules: Sequence[str]
+    case_id: int | None
+    automated: bool
+    withhold: Withholding | None = None
+    counts_as_strike: bool = True
+
+
+def propose_many(session: Session, proposals: Sequence[Proposal], *, actor: str) -> list[Outcome]:
+    """Propose many measures at once: the outcome of one :func:`propose` per item, in order.
+
+    The same rows come out (measures, statements of reasons, strikes, outbox messages, one audit
+    entry per measure and per statement, chained in the same order), as do ladder steps and
+    restrictions answers: an account named twice climbs the ladder between its two items, and the
+    announcement of its second measure lists the first. Irreversible measures wait for a second
+    person as they do one by one. What differs is the cost: the strikes and the measures in force of
+    all the accounts are read with one query each, every table is written with multi-row INSERTs,
+    and the audit entries are chained in Python (:func:`fanzha.audit.service.record_many`). A
+    measure is written directly in the state its one-by-one twin reaches at the end of the call
+    (active, or pending approval), and every item shares one ``now``.
+
+    Returns one :class:`Outcome` per proposal. Their ``list_changes`` are always empty: only a
+    re-registration ban changes lists, and a ban is irreversible, so it waits for :func:`approve`.
+    """
+    if not proposals:
+        return []
+    now = utcnow()
+    for proposal in proposals:
+        _check_withholding(proposal.withhold, now)
+    repository = MeasureRepository(session)
+    accounts = list(dict.fromkeys(proposal.account_id for proposal in proposals))
+    points: dict[str, int] = {}
+    if any(proposal.spec.kind == "ladder" for proposal in proposals):
+        points = repository.strike_points_many(accounts, now - timedelta(days=STRIKE_WINDOW_DAYS))
+    in_force = repository.in_force_many(accounts, now)
+
+    # Walk the batch in order as propose() would, carrying each account's strike points forward.
+    drafts: list[Measure] = []  # transient: their column values go in as one batch
+    for proposal in proposals:
+        spec = proposal.spec
+        if spec.kind == "ladder":
+            step = ladder_step(points.get(proposal.account_id, 0))
+            spec = step.model_copy(update={"facts": spec.facts})
+        measure = _new_measure(
+            account_id=proposal.account_id,
+            spec=spec,
+            reason=proposal.reason,
+            legal_basis=proposal.legal_basis,
+            rules=proposal.rules,
+            case_id=proposal.case_id,
+            automated=proposal.automated,
+            actor=actor,
+            now=now,
+        )
+        kind = MeasureKind(measure.kind)
+        if kind not in IRREVERSIBLE:
+            measure.state = MeasureState.active.value
+            measure.starts_at = now
+            measure.ends_at = _ends_at(measure, now)
+            if proposal.counts_as_strike and STRIKE_WEIGHTS[kind]:
+                points[proposal.account_id] = points.get(proposal.account_id, 0) + STRIKE_WEIGHTS[kind]
+        drafts.append(measure)
+    measures = repository.insert_measures([_columns(measure) for measure in drafts])
+
+    written = []  # transient too, given their ids once inserted
+    for proposal, measure in zip(proposals, measures, strict=True):
+        statement = _pending_statement(measure, proposal.withhold, now=now)
+        if measure.state == MeasureState.active.value:
+            _write_statement(statement, measure, now=now)
+        written.append(statement)
+    for statement, statement_id in zip(
+        written, repository.insert_statements([_columns(statement) for statement in written]), strict=True
+    ):
+        statement.id = statement_id
+    repository.insert_strikes(
+        [
+            {"account_id": measure.account_id, "measure_id": measure.id, "weight": weight, "at": now}
+            for proposal, measure in zip(proposals, measures, strict=True)
+            if measure.state == MeasureState.active.value
+            and proposal.counts_as_strike
+            and (weight := STRIKE_WEIGHTS[MeasureKind(measure.kind)])
+        ]
+    )
+
+    entries: list[audit.Draft] = []
+    messages: list[tuple[str, str, dict[str, Any]]] = []
+    outcomes: list[Outcome] = []
+    for proposal, measure, statement in zip(proposals, measures, written, strict=True):
+        outcomes.append(Outcome([measure]))
+        if measure.state != MeasureState.active.value:
+            entries.append(
+                audit.Draft(
+                    actor=actor,
+                    action="measure.propose",
+                    object_type="measure",
+                    object_id=str(measure.id),
+                    after=_state(measure),
+                    reason=proposal.reason,
+                )
+            )
+            continue
+        entries.append(
+            audit.Draft(
+                actor=actor,
+                action="measure.activate",
+                object_type="measure",
+                object_id=str(measure.id),
+                before={"state": MeasureState.pending_approval.value},
+                after=_state(measure),
+                reason=proposal.reason,
+            )
+        )
+        entries.append(_statement_entry(actor, measure, statement))
+        if statement.state != "withheld":
+            messages.append((STATEMENT_TOPIC, statement.account_id, _statement_payload(statement)))
+        active = in_force.setdefault(measure.account_id, [])
+        active.append(
+            ActiveMeasure(measure.id, measure.kind, list(measure.functions), measure.item_id, measure.ends_at)
+        )
+        answer = restrictions_of(measure.account_id, active, now=now)
+        messages.append(
+            (
+                RESTRICTIONS_TOPIC,
+                measure.account_id,
+                _restrictions_payload(measure, change="applied", now=now, answer=answer),
+            )
+        )
+    audit.record_many(session, entries)
+    publish_many(session, messages)
+    return outcomes
 
 
 def approve(session: Session, *, measure_id: int, actor: str, reason: str) -> Outcome:
@@ -416,11 +605,8 @@ def _remove_ban_entries(session: Session, measure: Measure, *, actor: str) -> li
 # ---- statements and announcements -------------------------------------------------------------------
 
 
-def _issue_statement(session: Session, measure: Measure, *, now: datetime, actor: str) -> None:
-    repository = MeasureRepository(session)
-    statement = repository.statement_for(measure.id)
-    if statement is None:
-        return
+def _write_statement(statement: Statement, measure: Measure, *, now: datetime) -> bool:
+    """Fill in the statement of a measure taking effect ``now``; True when it is withheld."""
     fields = statements.gather(
         account_id=measure.account_id,
         kind=MeasureKind(measure.kind),
@@ -442,11 +628,14 @@ def _issue_statement(session: Session, measure: Measure, *, now: datetime, actor
     statement.automated = measure.automated
     statement.state = "withheld" if withheld else "issued"
     statement.issued_at = None if withheld else now
-    session.flush()
-    audit.record(
-        session,
+    return withheld
+
+
+def _statement_entry(actor: str, measure: Measure, statement: Statement) -> audit.Draft:
+    """The audit entry for a statement just issued or withheld."""
+    return audit.Draft(
         actor=actor,
-        action="statement.withhold" if withheld else "statement.issue",
+        action="statement.withhold" if statement.state == "withheld" else "statement.issue",
         object_type="statement",
         object_id=str(statement.id),
         after={
@@ -457,24 +646,42 @@ def _issue_statement(session: Session, measure: Measure, *, now: datetime, actor
         },
         reason=statement.withheld_reason,
     )
+
+
+def _issue_statement(session: Session, measure: Measure, *, now: datetime, actor: str) -> None:
+    repository = MeasureRepository(session)
+    statement = repository.statement_for(measure.id)
+    if statement is None:
+        return
+    withheld = _write_statement(statement, measure, now=now)
+    session.flush()
+    entry = _statement_entry(actor, measure, statement)
+    audit.record(
+        session,
+        actor=entry.actor,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        after=entry.after,
+        reason=entry.reason,
+    )
     if not withheld:
         _announce_statement(session, statement)
 
 
+def _statement_payload(statement: Statement) -> dict[str, Any]:
+    return {
+        "statement_id": statement.id,
+        "measure_id": statement.measure_id,
+        "account_id": statement.account_id,
+        "text_zh": statement.text_zh,
+        "text_en": statement.text_en,
+        "appeal_deadline": iso_or_none(statement.appeal_deadline),
+    }
+
+
 def _announce_statement(session: Session, statement: Statement) -> None:
-    publish(
-        session,
-        topic=STATEMENT_TOPIC,
-        key=statement.account_id,
-        payload={
-            "statement_id": statement.id,
-            "measure_id": statement.measure_id,
-            "account_id": statement.account_id,
-            "text_zh": statement.text_zh,
-            "text_en": statement.text_en,
-            "appeal_deadline": iso_or_none(statement.appeal_deadline),
-        },
-    )
+    publish(session, topic=STATEMENT_TOPIC, key=statement.account_id, payload=_statement_payload(statement))
 
 
 def release_statement(session: Session, *, statement_id: int, actor: str, reason: str) -> Statement:
@@ -520,19 +727,24 @@ def list_statements(
     )
 
 
+def _restrictions_payload(measure: Measure, *, change: str, now: datetime, answer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "account_id": measure.account_id,
+        "measure_id": measure.id,
+        "kind": measure.kind,
+        "change": change,
+        "at": now.isoformat(),
+        "restrictions": answer,
+    }
+
+
 def _announce(session: Session, measure: Measure, *, change: str, now: datetime) -> None:
+    answer = restrictions(session, measure.account_id, now=now)
     publish(
         session,
         topic=RESTRICTIONS_TOPIC,
         key=measure.account_id,
-        payload={
-            "account_id": measure.account_id,
-            "measure_id": measure.id,
-            "kind": measure.kind,
-            "change": change,
-            "at": now.isoformat(),
-            "restrictions": restrictions(session, measure.account_id, now=now),
-        },
+        payload=_restrictions_payload(measure, change=change, now=now, answer=answer),
     )
 
 

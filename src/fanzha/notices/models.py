@@ -31,6 +31,9 @@ class Notice(Base):
     case_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("cases.id"), nullable=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set once by the deadline watch (bus worker): warned when the deadline came near, marked when it passed.
+    deadline_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class NoticeIdentifier(Base):

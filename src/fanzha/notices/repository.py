@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from fanzha.cases.models import CaseSubject
 from fanzha.entities.models import Account
 from fanzha.notices.models import Notice, NoticeIdentifier
+from fanzha.notices.schemas import NoticeState
 
 # Roles in which a decision case names a device, phone or payment account as the acting account's own.
 LINK_ROLES = ("actor_device", "actor_phone", "payer_account", "payment_account")
@@ -24,9 +26,10 @@ class NoticeRepository:
         self.session.add(row)
         self.session.flush()
 
-    def add_identifiers(self, rows: Sequence[NoticeIdentifier]) -> None:
-        self.session.add_all(rows)
-        self.session.flush()
+    def insert_identifiers(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert feedback rows in one multi-row statement (no ORM objects: a notice may name 100,000)."""
+        if rows:
+            self.session.execute(insert(NoticeIdentifier), list(rows))
 
     def get(self, notice_id: int) -> Notice | None:
         return self.session.get(Notice, notice_id)
@@ -64,6 +67,42 @@ class NoticeRepository:
         return list(
             self.session.execute(query.order_by(Notice.deadline, Notice.id).limit(limit).offset(offset)).scalars()
         )
+
+    def due_for_warning(self, *, now: datetime, until: datetime, limit: int) -> list[Notice]:
+        """Open notices due after ``now`` and by ``until`` that have not been warned about."""
+        return list(
+            self.session.execute(
+                select(Notice)
+                .where(
+                    Notice.state == NoticeState.open.value,
+                    Notice.deadline_warned_at.is_(None),
+                    Notice.deadline > now,
+                    Notice.deadline <= until,
+                )
+                .order_by(Notice.deadline, Notice.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def overdue_unmarked(self, *, now: datetime, limit: int) -> list[Notice]:
+        """Open notices past their deadline and not yet marked overdue."""
+        return list(
+            self.session.execute(
+                select(Notice)
+                .where(Notice.state == NoticeState.open.value, Notice.overdue_at.is_(None), Notice.deadline <= now)
+                .order_by(Notice.deadline, Notice.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def stamp(self, notice_id: int, *, column: str, at: datetime) -> bool:
+        """Set ``column`` (a time stamp) if it is still empty; False when another writer set it first."""
+        target = getattr(Notice, column)
+        result = self.session.execute(
+            update(Notice).where(Notice.id == notice_id, target.is_(None)).values({column: at})
+        )
+        self.session.flush()
+        return int(getattr(result, "rowcount", 0) or 0) == 1
 
     def known_accounts(self, account_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -83,6 +83,8 @@ class NoticeOut(BaseModel):
     created_by: str
     created_at: datetime
     overdue: bool
+    deadline_warned_at: datetime | None = None
+    overdue_at: datetime | None = None
 
 
 class FeedbackRow(BaseModel):
@@ -96,6 +98,10 @@ class FeedbackRow(BaseModel):
     measures: list[str]
     note: str
     processed_at: datetime
+    bind_periods: list[str] = Field(
+        default_factory=list,
+        description="For a phone: ``account:start/end`` of each binding found (``..``: still bound).",
+    )
 
 
 class FeedbackOut(BaseModel):

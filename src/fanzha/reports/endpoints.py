@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 
 from fanzha.auth.deps import CasesRead, CasesWrite, ReportsSubmit
+from fanzha.kit.clock import utcnow
 from fanzha.kit.web import runtime_of, unit_of_work
 from fanzha.reports import service as reports_service
+from fanzha.reports import signing
 from fanzha.reports.models import Report
-from fanzha.reports.schemas import Acknowledgement, ReporterOut, ReportIn, ReportOut, ResolutionIn
+from fanzha.reports.schemas import (
+    Acknowledgement,
+    FormLinkIn,
+    FormLinkOut,
+    OutcomeNotice,
+    ReporterOut,
+    ReportIn,
+    ReportOut,
+    ResolutionIn,
+)
 
 router = APIRouter(tags=["reports"])
 
@@ -27,6 +40,13 @@ def _out(report: Report, *, count: int, reliability: float, flagged: list[str]) 
         reporter_reliability=reliability,
         flagged_subjects=flagged,
         acknowledgement=Acknowledgement.model_validate(reports_service.acknowledgement(report)),
+        outcome=report.outcome,
+        outcome_at=report.outcome_at,
+        outcome_notice=(
+            OutcomeNotice(zh=report.outcome_text_zh, en=report.outcome_text_en)
+            if report.outcome_text_zh is not None and report.outcome_text_en is not None
+            else None
+        ),
     )
 
 
@@ -47,8 +67,23 @@ def file_report(body: ReportIn, request: Request, principal: ReportsSubmit) -> R
     return out
 
 
+@router.post("/v1/reports/form-link", response_model=FormLinkOut, summary="A signed link to the report form")
+def form_link(body: FormLinkIn, request: Request, principal: ReportsSubmit) -> FormLinkOut:
+    """For the platform's backend: a link that opens the HTML report form as one of its signed-in users.
+
+    The link carries a reporter token signed with ``FANZHA_REPORT_FORM_SECRET`` that expires after
+    ``ttl_minutes``; the same token may instead be sent in the ``X-Fanzha-Reporter`` header.
+    """
+    expires_at = utcnow().replace(microsecond=0) + timedelta(minutes=body.ttl_minutes)
+    key = signing.form_key(runtime_of(request).settings)
+    token = signing.sign_reporter(key, body.reporter_id, expires_at=int(expires_at.timestamp()))
+    query = {"reporter": token} | ({"lang": body.lang} if body.lang else {})
+    return FormLinkOut(url=f"/report?{urlencode(query)}", token=token, expires_at=expires_at)
+
+
 @router.get("/v1/reports/{report_id}", response_model=ReportOut, summary="Read a report")
 def get_report(report_id: int, request: Request, principal: CasesRead) -> ReportOut:
+    """The report with its acknowledgement and, once its case has ended, the outcome notice told to the reporter."""
     with unit_of_work(request) as session:
         report = reports_service.get(session, report_id)
         reporter = reports_service.reporter(session, report.reporter_id)

@@ -26,6 +26,14 @@ class Report(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_by: Mapped[str] = mapped_column(String(200))
+    # The secret half of the reference a reporter checks the status with (``R00000012-<token>``):
+    # without it report ids could be walked. Reports filed before it existed have none.
+    status_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # What the reporter is told when the case ends (DSA art. 16(5)), set once by the bus handler.
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome_text_zh: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome_text_en: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ReportSubject(Base):

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from fanzha.reports.models import Report, Reporter, ReportSubject
@@ -79,3 +80,18 @@ class ReportRepository:
                 select(ReportSubject).where(ReportSubject.report_id == report_id).order_by(ReportSubject.id)
             ).scalars()
         )
+
+    def without_outcome(self, case_id: int) -> list[Report]:
+        """The reports clustered into ``case_id`` whose reporters have not been told the outcome yet."""
+        return list(
+            self.session.execute(
+                select(Report).where(Report.case_id == case_id, Report.outcome.is_(None)).order_by(Report.id)
+            ).scalars()
+        )
+
+    def set_outcome(self, report_id: int, values: dict[str, Any]) -> bool:
+        """Record the outcome unless one is already there (True when this call recorded it)."""
+        result = self.session.execute(
+            update(Report).where(Report.id == report_id, Report.outcome.is_(None)).values(**values)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1

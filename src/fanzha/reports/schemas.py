@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -36,6 +36,13 @@ class ReportStatus(StrEnum):
     unfounded = "unfounded"
 
 
+class ReportOutcome(StrEnum):
+    """What the reporter is told when the case ends (DSA art. 16(5)); founded and unfounded follow from it."""
+
+    action_taken = "action_taken"
+    no_violation_found = "no_violation_found"
+
+
 class EvidenceType(StrEnum):
     """Attachment types a report may reference (screenshots, chat exports, receipts)."""
 
@@ -47,6 +54,8 @@ class EvidenceType(StrEnum):
 
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_FILES = 10
+MAX_TEXT = 5000
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
@@ -84,14 +93,22 @@ class ReportIn(BaseModel):
     reporter: ReporterIn
     subjects: list[ReportSubjectIn] = Field(min_length=1, max_length=20)
     category: FraudCategory
-    text: str = Field(default="", max_length=5000)
-    evidence: list[ReportEvidenceIn] = Field(default_factory=list, max_length=10)
+    text: str = Field(default="", max_length=MAX_TEXT)
+    evidence: list[ReportEvidenceIn] = Field(default_factory=list, max_length=MAX_EVIDENCE_FILES)
 
 
 class Acknowledgement(BaseModel):
-    reference: str
+    reference: str = Field(description="Quote it to support; with the part after '-' it opens the status page")
     received_at: datetime
     message: str
+    status_path: str | None = Field(description="Where the reporter can check the state and outcome (no login)")
+
+
+class OutcomeNotice(BaseModel):
+    """The decision and the redress available, as told to the reporter."""
+
+    zh: str
+    en: str
 
 
 class ReportOut(BaseModel):
@@ -103,6 +120,9 @@ class ReportOut(BaseModel):
     reporter_reliability: float
     flagged_subjects: list[str]
     acknowledgement: Acknowledgement
+    outcome: ReportOutcome | None = None
+    outcome_at: datetime | None = None
+    outcome_notice: OutcomeNotice | None = None
 
 
 class ResolutionIn(BaseModel):
@@ -118,3 +138,19 @@ class ReporterOut(BaseModel):
     founded: int
     unfounded: int
     reliability: float
+
+
+class FormLinkIn(BaseModel):
+    """Ask for a signed link to the report form for one of the platform's signed-in users."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reporter_id: Identifier
+    lang: Literal["zh", "en"] | None = None
+    ttl_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
+
+class FormLinkOut(BaseModel):
+    url: str = Field(description="Path and query of the form, to put behind the platform's own host or an iframe")
+    token: str = Field(description="The signed reporter token, also accepted in the X-Fanzha-Reporter header")
+    expires_at: datetime

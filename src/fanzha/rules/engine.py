@@ -38,7 +38,7 @@ from fanzha.rules.functions import (
     RuleBindings,
     RuleFunction,
 )
-from fanzha.rules.outcomes import Outcome, RuleMode
+from fanzha.rules.outcomes import Outcome, RuleMode, WarningSpec
 from fanzha.rules.pack import ConditionSource, CounterDef, RuleDef, RulePack, Span, parse_rule_pack
 
 __all__ = [
@@ -79,6 +79,7 @@ class RuleHit:
     mode: RuleMode
     legal_basis: tuple[str, ...]
     actions: tuple[str, ...]
+    warning: WarningSpec | None = None  # the victim warning the rule declares (see docs/early-warning.md)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class CompiledRule:
     functions: tuple[str, ...]
     counter_queries: tuple[tuple[str, int], ...]
     hit: RuleHit
+    warning: WarningSpec | None = None
 
     def applies_to(self, event_type: str) -> bool:
         return self.events is None or event_type in self.events
@@ -538,7 +540,9 @@ class _Compiler:
                 mode=rule.mode,
                 legal_basis=rule.legal_basis,
                 actions=rule.actions,
+                warning=rule.warning,
             ),
+            warning=rule.warning,
         )
 
     def report_syntax_error(self, rule: RuleDef, text: str) -> None:

@@ -33,6 +33,8 @@ Format::
           actions: []                 # action tags that must be returned
           min_score: 0                # optional bounds on the score
           max_score: 100
+          warns: actor                # who gets a victim warning: actor | counterparty | nobody (optional)
+          warning_typology: generic   # the warning's typology (optional; implies a warning)
 
 Every case needs ``name``, ``event`` and ``expect``; ``expect`` needs at least one check.
 """
@@ -120,6 +122,8 @@ class FixtureExpect(_Strict):
     actions: tuple[str, ...] = ()
     min_score: int | None = Field(default=None, ge=0, le=100)
     max_score: int | None = Field(default=None, ge=0, le=100)
+    warns: Literal["actor", "counterparty", "nobody"] | None = None
+    warning_typology: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _has_a_check(self) -> FixtureExpect:
@@ -128,6 +132,8 @@ class FixtureExpect(_Strict):
             and not (self.rules or self.not_rules or self.shadow_rules or self.actions)
             and self.min_score is None
             and self.max_score is None
+            and self.warns is None
+            and self.warning_typology is None
         ):
             raise ValueError("expect must check something: decision, rules, not_rules, shadow_rules, ...")
         return self

@@ -101,6 +101,10 @@ def _text(value: object, function: str, param: str) -> str:
 class InList(RuleFunction):
     """True when ``value`` is an active entry of the named list (blocklists, allowlists, watch lists).
 
+    Lists of salted hashes that partners share (``intel_phone_sha256_<group>``, ``intel_account_sha256_<group>``,
+    ``intel_payment_account_sha256_<group>``) match the value in clear: it is normalised and hashed with the
+    group's salt from ``FANZHA_SHARING_SALTS`` (once per value, cached; no database query), then looked up.
+
     Example: in_list("blocked_phones", event.context.phone)
     """
 

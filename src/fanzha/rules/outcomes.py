@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -59,3 +60,56 @@ class RuleMode(StrEnum):
     live = "live"
     shadow = "shadow"
     disabled = "disabled"
+
+
+# ---- Victim early warnings (预警劝阻) a rule can declare: who is warned, about which fraud, where. ----
+
+
+class WarningRecipient(StrEnum):
+    """Whose screen the warning goes to: the acting user (a payer) or the other party (a message's receiver)."""
+
+    actor = "actor"
+    counterparty = "counterparty"
+
+
+class WarningChannel(StrEnum):
+    """Where the platform shows a warning. ``None`` in a rule means: chosen by the event type."""
+
+    in_app_banner = "in_app_banner"
+    chat_banner = "chat_banner"
+    payment_interstitial = "payment_interstitial"
+    contact_request_dialog = "contact_request_dialog"
+    full_screen = "full_screen"
+
+
+AUTO_TYPOLOGY = "auto"
+"""A rule's ``warning.typology`` that is resolved per event: from screening, then typology labels, else generic."""
+
+GENERIC_TYPOLOGY = "generic"
+
+WARNING_TYPOLOGIES: tuple[str, ...] = (
+    "T01_task_rebate",
+    "T02_investment",
+    "T03_fake_shopping",
+    "T04_fake_cs_refund",
+    "T05_fake_loan",
+    "T06_fake_credit",
+    "T07_impersonate_boss",
+    "T08_impersonate_police",
+    "T09_game_trade",
+    "T10_romance",
+    "T11_military_purchase",
+    "T12_phishing_notice",
+    GENERIC_TYPOLOGY,
+)
+"""Typologies a warning can be about: the MPS fraud typology codes (as reports and screening use them) and
+``generic``. Each has zh and en templates in ``fanzha/earlywarning/templates.yaml``."""
+
+
+@dataclass(frozen=True, slots=True)
+class WarningSpec:
+    """A rule's ``warning:``: when the rule hits, warn ``recipient`` about ``typology`` (see docs/early-warning.md)."""
+
+    typology: str
+    recipient: WarningRecipient = WarningRecipient.actor
+    channel: WarningChannel | None = None

@@ -23,7 +23,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from fanzha.kit.durations import parse_duration
 from fanzha.rules.errors import RuleDiagnostic, RulePackError, SourceLocation
-from fanzha.rules.outcomes import Outcome, RuleMode
+from fanzha.rules.outcomes import (
+    AUTO_TYPOLOGY,
+    WARNING_TYPOLOGIES,
+    Outcome,
+    RuleMode,
+    WarningChannel,
+    WarningRecipient,
+    WarningSpec,
+)
 
 T = TypeVar("T")
 
@@ -138,6 +146,7 @@ class RuleDef:
     span: Span
     spans: Mapping[str, Span] = field(default_factory=dict)
     event_spans: tuple[Span, ...] = ()
+    warning: WarningSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -362,7 +371,12 @@ _RULE_KEYS = (
     "legal_basis",
     "actions",
     "tags",
+    "warning",
 )
+_WARNING_KEYS = ("typology", "recipient", "channel")
+_TYPOLOGIES = (*WARNING_TYPOLOGIES, AUTO_TYPOLOGY)
+_RECIPIENTS = tuple(r.value for r in WarningRecipient)
+_CHANNELS = tuple(c.value for c in WarningChannel)
 _OUTCOMES = tuple(o.value for o in Outcome)
 _MODES = tuple(m.value for m in RuleMode)
 _THRESHOLD_KEYS = ("warn", "review", "block")
@@ -578,6 +592,15 @@ def _read_rule(reader: NodeReader, node: Node) -> RuleDef | None:
     description = text("description")
     message = text("message") or description or (rule_id or "")
     legal_basis, actions, tag_names = tags("legal_basis"), tags("actions"), tags("tags")
+    warning = None
+    if "warning" in fields:
+        warning = _read_warning(reader, fields["warning"][1], what)
+        if outcome is Outcome.allow:
+            reader.error(
+                f"{what} has outcome allow, so it cannot warn anyone",
+                spans["warning"],
+                "a warning goes with outcome warn (or review or block); remove `warning` or change the outcome",
+            )
     if rule_id is None or condition is None:
         return None
     # With a bad outcome, mode or score the rule is still returned (with stand-in values) so that the
@@ -597,7 +620,31 @@ def _read_rule(reader: NodeReader, node: Node) -> RuleDef | None:
         span=spans["id"],
         spans=spans,
         event_spans=event_spans,
+        warning=warning,
     )
+
+
+def _read_warning(reader: NodeReader, node: Node, what: str) -> WarningSpec | None:
+    """A rule's ``warning: {typology, recipient?, channel?}`` (see docs/early-warning.md)."""
+    fields = reader.mapping(node, f"the warning of {what}", allowed=_WARNING_KEYS, required=("typology",))
+    if fields is None:
+        return None
+    typology = None
+    if "typology" in fields:
+        typology = reader.enum(fields["typology"][1], f"the warning typology of {what}", str, _TYPOLOGIES)
+    recipient: WarningRecipient | None = WarningRecipient.actor
+    if "recipient" in fields:
+        recipient = reader.enum(
+            fields["recipient"][1], f"the warning recipient of {what}", WarningRecipient, _RECIPIENTS
+        )
+    channel: WarningChannel | None = None
+    if "channel" in fields:
+        channel = reader.enum(fields["channel"][1], f"the warning channel of {what}", WarningChannel, _CHANNELS)
+        if channel is None:
+            return None
+    if typology is None or recipient is None:
+        return None
+    return WarningSpec(typology=typology, recipient=recipient, channel=channel)
 
 
 def _scalar_offsets(text: str, node: ScalarNode) -> tuple[int, ...]:

@@ -40,9 +40,18 @@ def compile_or_raise(source: str, *, filename: str, known_event_types: Collectio
 
 
 def push(
-    session: Session, *, source: str, filename: str, actor: str, known_event_types: Collection[str]
+    session: Session,
+    *,
+    source: str,
+    filename: str,
+    actor: str,
+    known_event_types: Collection[str],
+    reason: str | None = None,
 ) -> tuple[RuleSetVersion, CompiledRuleSet]:
-    """Validate ``source`` and make it the active rule set (pushing a known version re-activates it)."""
+    """Validate ``source`` and make it the active rule set (pushing a known version re-activates it).
+
+    ``reason`` (why the change is made, e.g. from the console's confirmation) goes into the audit entry.
+    """
     compiled = compile_or_raise(source, filename=filename, known_event_types=known_event_types)
     repository = RuleSetRepository(session)
     previous = repository.active()
@@ -74,6 +83,7 @@ def push(
         object_id=compiled.version,
         before=None if previous is None else {"version": previous.version},
         after={"version": compiled.version, "name": compiled.name, "rules": len(compiled.rules)},
+        reason=reason,
     )
     return version, compiled
 

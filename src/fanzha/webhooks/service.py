@@ -33,7 +33,7 @@ from fanzha.webhooks.repository import WebhookRepository
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("restrictions.changed", "statement.issued", "appeal.decided")
+TOPICS = ("restrictions.changed", "statement.issued", "appeal.decided", "report.outcome")
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=1)

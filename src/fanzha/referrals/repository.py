@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from fanzha.cases.models import EvidenceRelease
+from fanzha.referrals.models import Referral, ReferralFeedback
+
+
+class ReferralRepository:
+    """All SQL on referrals and the feedback authorities send back."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: Referral | ReferralFeedback) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, referral_id: int) -> Referral | None:
+        return self.session.get(Referral, referral_id)
+
+    def release(self, release_id: int | None) -> EvidenceRelease | None:
+        return None if release_id is None else self.session.get(EvidenceRelease, release_id)
+
+    def search(
+        self,
+        *,
+        case_id: int | None,
+        release_states: Sequence[str] | None,
+        feedback_statuses: Sequence[str | None] | None,
+        limit: int,
+        offset: int,
+    ) -> list[Referral]:
+        """Newest first; ``release_states`` and ``feedback_statuses`` filter on the approval and the answer."""
+        statement = select(Referral).outerjoin(EvidenceRelease, EvidenceRelease.id == Referral.release_id)
+        conditions: list[ColumnElement[bool]] = []
+        if case_id is not None:
+            conditions.append(Referral.case_id == case_id)
+        if release_states is not None:
+            conditions.append(EvidenceRelease.state.in_(list(release_states)))
+        if feedback_statuses is not None:
+            named = [status for status in feedback_statuses if status is not None]
+            if None in feedback_statuses:
+                conditions.append(Referral.feedback_status.is_(None))
+            else:
+                conditions.append(Referral.feedback_status.in_(named))
+        if conditions:
+            statement = statement.where(and_(*conditions))
+        statement = statement.order_by(Referral.id.desc()).limit(limit).offset(offset)
+        return list(self.session.execute(statement).scalars())
+
+    def feedback(self, referral_id: int) -> list[ReferralFeedback]:
+        return list(
+            self.session.execute(
+                select(ReferralFeedback)
+                .where(ReferralFeedback.referral_id == referral_id)
+                .order_by(ReferralFeedback.id)
+            ).scalars()
+        )
+
+    def set_feedback_if(
+        self, referral_id: int, *, expected: Sequence[str | None], status: str, at: datetime, now: datetime
+    ) -> bool:
+        """Move the referral's feedback status only if it is still one of ``expected`` (a race lost: False)."""
+        named = [value for value in expected if value is not None]
+        allowed: ColumnElement[bool] = Referral.feedback_status.in_(named)
+        if None in expected:
+            allowed = or_(allowed, Referral.feedback_status.is_(None))
+        result = self.session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id, allowed)
+            .values(feedback_status=status, feedback_at=at, updated_at=now)
+        )
+        self.session.flush()
+        return bool(getattr(result, "rowcount", 0))
