@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.kit.db import Base, BigIntPK, JSONType, UTCDateTime
@@ -13,6 +13,12 @@ class AuditEntry(Base):
     """One state change: who did what to which object, why, and the hash chaining it to the last."""
 
     __tablename__ = "audit_log"
+    # For the console's filters: everything about one object, one actor's trail, a time range.
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_actor", "actor"),
+        Index("ix_audit_log_at", "at"),
+    )
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

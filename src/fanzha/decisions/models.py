@@ -15,7 +15,8 @@ class DecisionRecord(Base):
     __tablename__ = "decisions"
     __table_args__ = (
         Index("ix_decisions_actor_occurred", "actor_id", "occurred_at"),
-        Index("ix_decisions_decided_at", "decided_at"),
+        # With the outcome in the index, the console's counts by outcome over time read the index only.
+        Index("ix_decisions_decided_at_decision", "decided_at", "decision"),
     )
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

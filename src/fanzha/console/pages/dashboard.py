@@ -5,7 +5,7 @@ their SLA breaches, open police notices by deadline, and appeals with their over
 widget is shown only to roles that may read what it counts.
 
 Every number is an aggregate over an index that exists: decisions by ``decided_at``
-(``ix_decisions_decided_at``; buckets that have closed are counted once per process and kept, see
+(``ix_decisions_decided_at_decision``; buckets that have closed are counted once per process and kept, see
 :class:`SettledBuckets`), open cases by ``state`` (the review queue's own load count), open notices by
 ``state, deadline`` (``ix_notices_state_deadline``) and appeals by ``state`` (``ix_appeals_state``).
 Rule hits live inside each stored answer (JSON), so they are counted over the newest
@@ -148,7 +148,7 @@ def _bucket_of(session: Session, column: Any, buckets: Buckets) -> ColumnElement
 
 
 def decision_volume(session: Session, buckets: Buckets) -> DecisionVolume:
-    """One grouped count over the window's slice of ``ix_decisions_decided_at``."""
+    """One grouped count over the window's slice of ``ix_decisions_decided_at_decision``."""
     bucket = _bucket_of(session, DecisionRecord.decided_at, buckets).label("bucket")
     rows = session.execute(
         select(bucket, DecisionRecord.decision, func.count())
