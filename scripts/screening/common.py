@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from fanzha.screening.features import HASH_BITS, dense_names  # noqa: E402
+from fanzha.screening.features import HASH_BITS, dense_names, ngram_scale  # noqa: E402
 from fanzha.screening.lexicon import get_lexicon  # noqa: E402
 from fanzha.screening.model import LinearModel  # noqa: E402
 from fanzha.screening.pipeline import Features, featurise, logits  # noqa: E402
@@ -28,12 +28,12 @@ def analyse_all(texts: Sequence[str]) -> list[Features]:
 
 
 def matrix(batches: Sequence[Features], categories: Sequence[str]) -> sp.csr_matrix:
-    """``[hashed n-gram counts / sqrt(#ngrams) | dense block]`` exactly as the run-time scorer sees it."""
+    """``[hashed n-gram counts * ngram_scale(#ngrams) | dense block]`` exactly as the run-time scorer sees it."""
     n_hash = 1 << HASH_BITS
     blocks = []
     for f in batches:
         counts = np.diff(f.offsets)
-        data = np.repeat((1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32), counts)
+        data = np.repeat(ngram_scale(counts), counts)
         hashed = sp.csr_matrix((data, f.hashes.copy(), f.offsets.copy()), shape=(len(f.normalized), n_hash))
         hashed.sum_duplicates()
         blocks.append(sp.hstack([hashed, sp.csr_matrix(f.dense(categories))], format="csr"))

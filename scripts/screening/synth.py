@@ -166,6 +166,10 @@ FRAUD_ZH: dict[str, list[str]] = {
         "您在{brand}购买的商品成分超标已下架，点击{url}领取退款",
         "芝麻信用分不足无法退款，需要先贷款提升信用再转到指定账户验证",
         "这边是{brand}售后，订单尾号{tail}因系统问题需要给您退款，请提供银行卡号和验证码",
+        # round 5
+        "您的{brand}账户被误设为商家，每月要交{amt}元保证金，我们帮您解除，需要您按提示在手机银行里操作",
+        "您好，您的航班因机械故障取消了，改签可以获得300元补偿，请提供银行卡号，我们把补偿金打给您",
+        "我是{brand}物流专员，您的包裹被污染需要理赔，请加一下我们的理赔群{num}，群里有专人办理",
     ],
     "T05_fake_loan": [
         "无抵押无担保，低息贷款秒到账，黑户也可贷，{contact}",
@@ -175,6 +179,9 @@ FRAUD_ZH: dict[str, list[str]] = {
         "代办大额信用卡，包下卡，额度五万起，先交会员费{amt}",
         "您的贷款账户存在异常，需缴纳保证金后才能放款，{contact}",
         "不查征信不押车，手机号实名满半年即可申请，三分钟到账",
+        # round 5
+        "信用卡额度不够？我们有银行内部渠道，可以帮您提额到{amt}，先交资料审核费",
+        "恭喜您获得{app}的预授信额度，完成流水认证即可提现，认证金额放款时一起返还",
     ],
     "T06_fake_credit": [
         "您大学期间开通的校园贷账户未注销，会严重影响个人征信",
@@ -192,6 +199,15 @@ FRAUD_ZH: dict[str, list[str]] = {
         "老同学，我在{city}出了点事，急需{amt}周转，明天就还你",
         "财务请注意，董事长让你马上给这个对公账户转{amt}，合同后补",
         "这是我新号，旧号不用了，你把上周那笔款先转到这张卡上",
+        # round 5
+        "{n}主任让我联系你，他在外面谈项目，需要一笔保证金，你先打到我发的账号，他回来签字",
+        "家长您好，我是孩子的班主任{n}老师，这学期的资料费和保险费请扫码缴纳，今天截止，不要在群里讨论",
+        "表哥，我是阿{n}啊，我在{city}被车撞了对方要私了，我身上没钱，你先借我{amt}，千万别告诉我爸妈",
+        "{n}总交代的，他现在在飞机上，落地前这笔{amt}必须付出去，不然项目要黄，你抓紧办",
+        "领导我是小{n}，我手机坏了用的同事号，刚才报销单那笔钱打错了，你能再打一次吗，我晚点核对",
+        "奶奶，我是您孙子，我在派出所，跟人打架了，要交{amt}罚款才能出来，您别告诉我爸",
+        "外公，我开车撞伤了人，对方在医院要手术费，不交的话要坐牢，您先帮我把钱转给我的律师",
+        "我是你老同学，现在在{city}的公司做财务，老板要走一笔账，借你的卡过一下，给你好处费",
     ],
     "T08_impersonate_police": [
         "这里是{city}市公安局，你的身份证涉嫌一起洗钱案，请配合调查",
@@ -201,6 +217,16 @@ FRAUD_ZH: dict[str, list[str]] = {
         "检察院通知：您有一张传票未签收，涉案金额巨大，按9查询",
         "你的医保卡在外地被冒用，涉嫌骗保，现在转接{city}警官处理",
         "为证明你的清白，需将名下所有存款转入国家监管账户核查",
+        # round 5
+        "您好，这里是{city}通信管理局，您名下的号码{phone}被举报发送违规短信，两小时后将被停机，如有疑问按1转人工",
+        "你寄往国外的包裹里查出了护照和银行卡，现在案件移交{city}警方，我给你接通办案民警",
+        "{n}警官：你的社保卡被人冒用开了账户，现在对你进行远程取证，手机开免提，我说什么你做什么",
+        "这是你的逮捕令编号，你可以上我们的官网{url}查询，查到了就要配合冻结资金",
+        "你现在是重大嫌疑人，案件还在保密阶段，为了不牵连家人，今天之内把资金转到清查账户",
+        "我是国家反诈中心的民警，你的手机号被诈骗团伙用来发短信，需要你加我微信{wx}配合核查",
+        "我是{city}派出所的民警，抓获的嫌疑人供出了你的银行卡，你先加一下我的QQ，我们线上给你做笔录",
+        "这里是{city}刑侦大队，你涉嫌非法出入境，请下载视频会议软件接受询问，不配合将对你采取强制措施",
+        "你好，我是税务局稽查科的，你名下公司有一笔偷税记录，需要先缴纳罚款{amt}，否则移交公安",
     ],
     "T09_game_trade": [
         "免费领皮肤啦，扫码进群领福利，先到先得",
@@ -394,6 +420,49 @@ BENIGN_ZH: dict[str, list[str]] = {
         "反诈宣传进社区活动在{city}举行，民警结合冒充公检法、虚假贷款等典型案例，提醒居民守好钱袋子",
         "{city}警方通报：一男子冒充部队采购人员骗取商户货款，已被依法刑事拘留，警方提醒商户核实身份",
     ],
+    # Round 5: ordinary commercial advertising (property, insurance, studios, gyms, schools, dealers,
+    # restaurants, travel): prices, phone numbers, deadlines and "抢" everywhere, and no request to pay
+    # a stranger, no channel switch to a private account, no threat.
+    "ad_marketing": [
+        "{city}湖畔新盘开盘钜惠，首付{num}万起住三房，周末到售楼处看房送精美礼品，咨询热线{phone}",
+        "车险到期了吗？本月续保享{num}折，再送洗车卡，{brand}保险专员为您服务，电话{phone}",
+        "春季婚纱照特惠，{amt}元全包套系，送相册和精修底片，名额有限，预约从速",
+        "健身房周年庆，年卡直降{num}百元，前五十名再送私教课两节，地址{city}路{num}号",
+        "暑期少儿编程班火热招生，试听课免费，报名立减{amt}元，详询{phone}",
+        "{brand}汽车4S店店庆，购车享置换补贴{amt}元，到店试驾即送礼品一份",
+        "本店火锅开业大酬宾，凭此短信到店消费满{num}0元送啤酒一打，订座电话{phone}",
+        "十一黄金周{city}三日游，含往返高铁和酒店，{amt}元起，报名请到门店或致电{phone}",
+        "全屋定制家具节，签单即送智能马桶，{mon}月{day}日前下定享双重优惠",
+        "口腔诊所洗牙特惠{num}元，种植牙分期免息，预约电话{phone}，地址{city}中心大厦",
+        "考研冲刺班开课啦，名师直播+答疑，早鸟价{amt}元，{mon}月{day}日截止",
+        "影院会员日，每周二看电影半价，爆米花套餐加{num}元换购，详见影城公众号",
+        "亲爱的顾客，本店冬装上新，全场买二送一，会员积分双倍，期待您的光临",
+        "{city}国际车展{mon}月{day}日开幕，扫描官方二维码免费领取门票",
+    ],
+    # Round 5: salespeople introducing themselves, shops' holiday greetings that open with
+    # "亲爱的/尊敬的", and carriers' value-added services ("回复1开通"): affectionate openers and
+    # "reply to subscribe" appear in scams too, but here nothing asks for money off the books.
+    "sales_intro": [
+        "您好，我是{city}{brand}广场的置业顾问小{n}，本周末样板间开放，到场有抽奖活动，欢迎带家人来看看",
+        "{n}先生您好，我是上次接待您的销售顾问，您看中的那款车这个月有厂家补贴，有空可以再来店里试驾",
+        "您好，我是{brand}装修公司的设计师小{n}，免费上门量房出方案，不满意不收费，需要的话回复我一下",
+        "哥您好，我是{city}万象城的招商经理，商场三楼还有两个铺位，租金有优惠，感兴趣可以约时间看铺",
+        "姐，我是美容院的小{n}，这个月老顾客做护理送一次肩颈按摩，需要帮您预约时间吗",
+    ],
+    "business_greeting": [
+        "亲爱的会员，中秋快乐！感谢一路相伴，{mon}月{day}日前到店消费可领月饼一盒",
+        "亲爱的顾客朋友，新年快乐！{brand}全体员工祝您阖家幸福，门店春节期间正常营业",
+        "尊敬的客户，母亲节到了，本店为妈妈们准备了康乃馨，到店即可领取一枝，祝天下母亲健康快乐",
+        "亲爱的同学们，开学快乐！书店教辅资料全场八折，凭学生证再减{num}元",
+        "亲爱的，情人节快乐，今晚我订了你最喜欢的那家餐厅，七点见",
+        "宝贝，生日快乐呀，蛋糕我放冰箱了，回来记得吃",
+    ],
+    "vas_promo": [
+        "【中国移动】彩铃DIY上线啦，自己录制专属彩铃，回复1开通，首月免费，次月{num}元/月，回复TD退订",
+        "【中国联通】视频会员流量包，每月{num}元含定向流量30GB，回复KT办理，取消回复QX",
+        "【中国电信】您可免费领取{num}个月云盘会员，登录电信营业厅APP即可领取，回复TD退订",
+        "尊敬的用户，{brand}音乐会员限时特惠，连续包月首月{num}元，可在APP内随时取消",
+    ],
     "service": [
         "【中国移动】您本月套餐剩余流量{num}GB，如需办理加油包请回复",
         "【国家政务服务平台】您的医保缴费已成功，感谢您的支持",
@@ -424,6 +493,36 @@ BENIGN_EN: dict[str, list[str]] = {
     "work": [
         "Please send me the quarterly report by Friday and book the meeting room for Monday",
         "The client approved the invoice, finance will pay it through the usual process",
+        # round 5
+        "Could you update the project tracker before standup and flag anything that is blocked",
+        "I'm out of office until Wednesday, please route urgent tickets to the on-call engineer",
+        "Payroll runs on the 25th this month, get your expense claims approved by your manager before then",
+    ],
+    # Round 5: genuine carrier and shop marketing, account notices and casual chat in English: they
+    # carry prices, links, deadlines and "reply STOP", like phishing, but ask for no money or codes.
+    "marketing": [
+        "Black Friday at our store: 30% off all winter coats this weekend only. Reply STOP to opt out",
+        "Your mobile plan upgrade is ready: get 50GB for the same price, see the offer in your account app",
+        "Free delivery on orders over 40 this week. Shop now in the app. Text STOP to unsubscribe",
+        "Members get double points every Tuesday in December. See you soon! Reply STOP to end",
+        "New menu at our cafe from Monday, show this text for a free coffee with any breakfast",
+    ],
+    "account": [
+        "Your monthly statement is now available in online banking. No action is needed",
+        "Your payment of 35.00 to City Energy was successful. Thank you",
+        "Your prescription is ready to collect from the pharmacy on High Street",
+        "Your booking is confirmed: table for 4 on Friday at 19:30. To change it, use the link in your email",
+        "Your library books are due back on the {day}th. You can renew them online",
+    ],
+    "casual": [
+        "ok see you at 6, do you want me to bring anything",
+        "haha yes that was so funny, I can't stop laughing",
+        "sorry missed your call, in a meeting, will ring you back later",
+        "did you get home ok? text me when you're back",
+        "lol no I forgot again, will do it tomorrow promise",
+        "where are you guys? we're by the entrance",
+        "can you lend me your charger tomorrow, mine just broke",
+        "Love you too, sleep well x",
     ],
 }
 
@@ -440,6 +539,30 @@ NEWS_TAILS = [
     "最终被告人因诈骗罪被判处有期徒刑，法院提醒大家切勿轻信。",
     "好在家人及时发现并报警，民警成功止付。",
     "反诈中心提示：不听、不信、不转账，遇到可疑情况及时报警。",
+]
+
+
+NEWS_MIDDLES = [
+    "接到报警后，民警立即开展调查，通过资金流向锁定了嫌疑人的藏身地点。",
+    "经查，该团伙分工明确，有人负责引流，有人负责话术，有人负责转移赃款。",
+    "办案民警介绍，这类诈骗往往先给小额甜头，等受害人放松警惕后再诱导大额转账。",
+    "受害人事后回忆，对方对她的个人信息了如指掌，这也是她没有起疑心的原因。",
+    "据了解，嫌疑人利用境外聊天软件与上线联系，涉案资金经过多个账户层层转移。",
+    "法院审理认为，被告人明知他人利用信息网络实施犯罪，仍为其提供支付结算帮助，其行为已构成犯罪。",
+    "银行工作人员察觉异常后及时启动劝阻机制，并与辖区派出所联系。",
+]
+NEWS_EN = [
+    "Police said the suspects ran a call centre that phoned elderly victims pretending to be bank staff, "
+    "and were arrested after a months-long investigation.",
+    "A court heard that the defendant recruited students to open bank accounts that were then used to "
+    "move money from investment scams.",
+    "According to the regulator, reports of impersonation scams rose sharply this year, with most "
+    "victims contacted by text message.",
+    "Investigators said the gang sent thousands of fake parcel-delivery texts linking to a copy of the "
+    "courier's website.",
+    "The woman told reporters she lost her savings after a man she met online persuaded her to invest in "
+    "a fake crypto platform.",
+    "Prosecutors charged two men with laundering the proceeds of romance scams through gift cards and cryptocurrency.",
 ]
 
 
@@ -460,7 +583,345 @@ def news_samples(seed: int = 20261131, n: int = 600) -> list[Sample]:
         )
         if rng.random() < 0.5:
             text += fill(rng.choice(NEWS_LEADS), rng) + rng.choice(NEWS_TAILS)
+        if rng.random() < 0.6:
+            # Round 5: longer reports (real articles run to hundreds of characters).
+            middles = rng.sample(NEWS_MIDDLES, rng.randint(1, 4))
+            text = text[: len(text) // 2] + "".join(middles) + text[len(text) // 2 :]
         out.append(Sample(text, 0, None, f"news:{typ}:{bi}", "message"))
+    for _ in range(n // 4):
+        # Round 5: full-length articles (600-2,000 characters) that quote several scripts, since real
+        # reports are that long and the models otherwise only ever saw short texts.
+        parts = [fill(rng.choice(NEWS_LEADS), rng)]
+        typ0 = rng.choice(list(FRAUD_ZH))
+        for _ in range(rng.randint(2, 5)):
+            body = rng.choice(FRAUD_ZH[typ0] if rng.random() < 0.7 else rng.choice(list(FRAUD_ZH.values())))
+            parts.append(
+                rng.choice(["对方称“", "骗子又说：“", "随后对方发来：“", "对方以“"]) + _compose(body, rng, True) + "”。"
+            )
+            parts += rng.sample(NEWS_MIDDLES, rng.randint(1, 3))
+        parts.append(rng.choice(NEWS_TAILS))
+        out.append(Sample("".join(parts)[:2000], 0, None, f"news_long:{typ0}", "message"))
+    for _ in range(n // 6):
+        ni = rng.randrange(len(NEWS_EN))
+        parts = [NEWS_EN[ni], *rng.sample(NEWS_EN, rng.randint(0, 2))]
+        out.append(Sample(" ".join(parts), 0, None, f"news_en:{ni}", "message"))
+    return out
+
+
+# --- dialogues (round 5) ---------------------------------------------------------------------------------
+# Multi-turn conversations written as "name: line" turns; the fraud ones follow one typology's script
+# from contact to the money ask, the benign ones talk about money, jobs, parcels or police with no
+# scam in them. Speaker names are drawn at random so that a name never marks a class.
+GIVEN = [
+    "伟",
+    "芳",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "霞",
+    "平",
+    "刚",
+    "建华",
+    "晓燕",
+    "志强",
+    "海燕",
+]
+
+FRAUD_DIALOGS: dict[str, list[list[str]]] = {
+    "T01_task_rebate": [
+        [
+            "A: 你好，看到你在找兼职，我们这边是帮商家做数据的",
+            "B: 具体做什么？",
+            "A: 很简单，关注店铺截图就行，一单三块",
+            "B: 真的能结钱吗",
+            "A: 先做几单试试，做完找接待员领佣金",
+            "A: 现在有个福利单，先垫付{amt}，返你本金加百分之二十",
+        ],
+        [
+            "B: 我前面做的三单怎么还没返钱",
+            "A: 系统显示你卡单了，要把这一组做完才能一起提现",
+            "B: 还要充多少",
+            "A: 最后一单{amt}，做完马上全部到账，不做的话前面的都冻结",
+        ],
+    ],
+    "T02_investment": [
+        [
+            "A: 今天老师的课你听了吗",
+            "B: 听了一点，说是有内部票",
+            "A: 我跟着买已经赚了不少，平台上可以随时提",
+            "B: 我怕被骗",
+            "A: 你先小额试一下，充{amt}进去，赚了再加",
+            "A: 下载{app}，注册的时候填我的邀请码",
+        ],
+        [
+            "B: 我想把钱提出来，怎么提不了",
+            "A: 你的账户盈利太多触发了风控，要交百分之十五的保证金",
+            "B: 可是我已经没钱了",
+            "A: 不交的话账户会被永久冻结，你想办法借一点，交完马上能提",
+        ],
+    ],
+    "T04_fake_cs_refund": [
+        [
+            "A: 您好，我是{brand}的客服，您上周买的东西质量有问题，我们要给您退款",
+            "B: 哦，怎么退",
+            "A: 您打开支付宝，搜一下备用金",
+            "B: 打开了",
+            "A: 您先把备用金领出来，这是系统验证，一会儿连同退款一起退给您",
+            "A: 领好之后转到我发给您的这个账户",
+        ],
+        [
+            "A: 您开通的会员明天就要开始扣费了，一个月{amt}",
+            "B: 我没开通过啊",
+            "A: 可能是误操作，我教您关闭",
+            "A: 您先下载一个会议软件，打开屏幕共享，我一步一步指导您",
+        ],
+    ],
+    "T05_fake_loan": [
+        [
+            "B: 我申请的贷款什么时候到账",
+            "A: 您的银行卡号填错了一位，资金被冻结了",
+            "B: 那怎么办",
+            "A: 需要交{amt}解冻金，解冻后连贷款一起打给您",
+            "B: 能不能从贷款里扣",
+            "A: 不行，这是银行规定，必须您本人转",
+        ],
+    ],
+    "T06_fake_credit": [
+        [
+            "A: 您好，您大学时开过校园贷账户还没注销",
+            "B: 我没开过啊",
+            "A: 系统显示有，国家现在要求清理，不注销会影响征信",
+            "B: 那怎么注销",
+            "A: 您要先把各个平台的额度借出来，转到我们指定的账户清零，核实后退还",
+        ],
+    ],
+    "T07_impersonate_boss": [
+        [
+            "A: 小{n}，在吗",
+            "B: 在的，{n}总",
+            "A: 我换了个号，旧号不用了",
+            "A: 我在开会不方便接电话，有个合作方要付款",
+            "A: 你先从公司账上转{amt}给他，账号我发你，手续我回来补",
+            "B: 好的，我去找财务",
+        ],
+        [
+            "A: 妈，我手机摔坏了，这是我新号",
+            "B: 怎么了孩子",
+            "A: 我在外面出了点事，急需{amt}",
+            "A: 你先转到这张卡，别给爸说",
+            "B: 你打个电话给我",
+            "A: 现在不方便打电话，你先转，晚上跟你解释",
+        ],
+    ],
+    "T08_impersonate_police": [
+        [
+            "A: 你好，我是{city}公安局的，你的身份证涉嫌一起洗钱案",
+            "B: 不可能啊",
+            "A: 你现在找一个安静的房间，我们要做视频笔录",
+            "A: 这件事是保密的，不能告诉任何人",
+            "A: 为了证明你的清白，要把你的存款转到安全账户接受清查",
+        ],
+    ],
+    "T09_game_trade": [
+        [
+            "A: 你要的那个账号我可以便宜卖给你",
+            "B: 多少钱",
+            "A: {amt}，我们不走平台，平台抽成太高",
+            "B: 那怎么交易",
+            "A: 你去这个交易网站{url}下单，付款后自动发货",
+        ],
+    ],
+    "T10_romance": [
+        [
+            "A: 宝贝今天累不累",
+            "B: 还好，刚下班",
+            "A: 我最近发现一个平台，我叔叔在里面做技术，知道规律",
+            "A: 我已经赚了好几万了，带你一起玩",
+            "B: 我不太懂",
+            "A: 没关系，你先充{amt}，我帮你操作，赚了都是你的",
+        ],
+    ],
+    "T11_military_purchase": [
+        [
+            "A: 老板，我是部队后勤的，要订一批物资",
+            "B: 要什么",
+            "A: 你们店没有的牛肉罐头，我给你一个厂家电话",
+            "A: 你先把货款垫付给厂家，我们部队对公转账晚两天一起结给你",
+            "B: 好的我联系一下",
+        ],
+    ],
+    "T12_phishing_notice": [
+        [
+            "A: 帮我点一下这个链接助力，{url}",
+            "B: 要填什么",
+            "A: 填一下手机号和验证码就行",
+            "B: 填了",
+            "A: 把收到的验证码也发我一下",
+        ],
+    ],
+}
+
+BENIGN_DIALOGS: dict[str, list[list[str]]] = {
+    "friends_money": [
+        ["A: 上次吃饭的钱我转你了", "B: 收到了，其实不用这么急", "A: 应该的，下次你请", "B: 好嘞，周末见"],
+        ["A: 你最近在买基金吗", "B: 买了一点指数基金，亏了一点", "A: 我也是，还是定投稳一点", "B: 嗯，别追涨杀跌就行"],
+        ["A: 房贷利率是不是又降了", "B: 好像降了一点，我打算去银行问问能不能转", "A: 记得问清楚违约金", "B: 好的"],
+    ],
+    "work": [
+        ["A: 明天的汇报材料准备好了吗", "B: 还差一页数据", "A: 今晚能发我吗，我明早看一下", "B: 没问题，九点前发你"],
+        ["A: 这个月的报销单交了吗", "B: 交了，财务说下周打款", "A: 好，发票记得贴好", "B: 已经贴好了"],
+        ["A: 客户那边合同签了吗", "B: 签了，对公转账走流程，下周到账", "A: 好，到账了跟我说一声"],
+    ],
+    "family": [
+        ["A: 妈，我今天晚点回家", "B: 好，饭给你留着", "A: 不用等我，你们先吃", "B: 路上注意安全"],
+        ["A: 爸，你手机又欠费了", "B: 我不会充", "A: 我在营业厅APP帮你充好了", "B: 好，谢谢儿子"],
+    ],
+    "scam_talk": [
+        [
+            "A: 我今天接到一个电话说我涉嫌洗钱",
+            "B: 肯定是骗子，公安不会打电话让你转账",
+            "A: 我直接挂了",
+            "B: 对，还可以打96110问问",
+        ],
+        ["A: 有个人说带我刷单赚钱", "B: 千万别信，先垫钱的都是骗局", "A: 我也觉得不对劲", "B: 把他拉黑吧"],
+        [
+            "A: 我同事被冒充领导的骗了两万",
+            "B: 天啊，怎么骗的",
+            "A: 加了个假微信让她转账",
+            "B: 以后转账一定先打电话确认",
+        ],
+    ],
+    "service_real": [
+        [
+            "A: 你好，我的快递显示签收了但我没收到",
+            "B: 您好，我帮您查一下，是放在快递柜了",
+            "A: 哦，那我去看看",
+            "B: 取件码已经重新发您短信了",
+        ],
+        ["A: 我想取消这个订单", "B: 可以，您在订单页面点申请退款就行，款会原路退回", "A: 好的，谢谢"],
+    ],
+    # Round 5: meeting transcripts (ASR exports label speakers 发言人N) about money, loans, platforms and
+    # investment: business talk that shares the fraud vocabulary.
+    "meeting_asr": [
+        [
+            "A: 我们先看一下上个月的回款情况，有几家客户还是拖得比较厉害",
+            "B: 对，主要是账期太长，财务那边已经在催了",
+            "A: 那贷款那块呢，银行的授信批下来没有",
+            "B: 批了一部分，利率比去年低一点",
+            "C: 我补充一下，担保的手续下周能办完",
+        ],
+        [
+            "A: 这个平台现在日活大概多少",
+            "B: 五十万左右，但是留存不太好",
+            "A: 拉新的投入产出比要算清楚",
+            "C: 我觉得可以先做一轮用户调研，看看流失的原因",
+            "B: 好，我这周把问卷发出去",
+        ],
+        [
+            "A: 关于这次的投资项目，风控的意见是什么",
+            "B: 风控认为估值偏高，建议分两期出资",
+            "A: 对方能接受吗",
+            "C: 可以谈，他们也缺现金流",
+            "A: 那就按两期准备协议，法务先看一下条款",
+        ],
+        [
+            "A: 今天主要讨论一下明年的预算",
+            "B: 市场部希望增加百分之二十的推广费用",
+            "C: 研发这边也要加人",
+            "A: 总盘子就这么大，大家先各自排一下优先级",
+            "B: 行，周五前给到",
+        ],
+        [
+            "A: 客服那边反映退款流程太慢",
+            "B: 主要是要人工审核，量大的时候处理不过来",
+            "A: 能不能小额的自动退",
+            "C: 技术上可以，风控要定一个额度",
+            "B: 我跟风控对一下",
+        ],
+        [
+            "A: 股价这段时间波动很大，投资者关系这边压力不小",
+            "B: 是，很多散户在问分红的事",
+            "A: 分红方案董事会还没定",
+            "C: 可以先发一个说明，稳定一下预期",
+        ],
+    ],
+    "meeting": [
+        [
+            "A: 这季度的销售额比去年同期增长了一些",
+            "B: 主要是线上渠道的贡献",
+            "A: 下个季度推广预算要不要加",
+            "B: 我建议先看一下投入产出",
+        ],
+        ["A: 新产品的定价大家有什么意见", "B: 我觉得可以先做个促销", "A: 促销力度不能太大，毛利要保住"],
+    ],
+}
+
+
+SMALL_TALK = [
+    "A: 最近忙不忙",
+    "B: 还行吧，就是加班多",
+    "A: 吃饭了吗",
+    "B: 刚吃完",
+    "A: 今天天气真好",
+    "B: 是啊，就是有点热",
+    "A: 你那边几点了",
+    "B: 快十点了",
+    "A: 周末有什么安排",
+    "B: 在家休息，带孩子",
+    "A: 哈哈好的",
+    "B: 嗯嗯",
+    "A: 你工作怎么样",
+    "B: 老样子，凑合",
+    "A: 注意身体啊",
+    "B: 你也是",
+    "A: 我刚下班",
+    "B: 辛苦了",
+]
+
+
+def _render_dialog(turns: list[str], rng: random.Random, speakers: bool = False) -> str:
+    """Give the roles random names and join the turns one per line, as chat exports do.
+
+    ``speakers``: name them ``发言人N`` as meeting transcripts do.
+    """
+    first = rng.sample(NAMES, 3)
+    given = rng.sample(GIVEN, 3)
+    names = {k: first[i] + given[i] for i, k in enumerate("ABC")}
+    if speakers:
+        numbers = rng.sample(range(1, 9), 3)
+        names = {k: f"发言人{numbers[i]}" for i, k in enumerate("ABC")}
+    sep = rng.choice([": ", "：", ": "])
+    if not speakers and rng.random() < 0.35:
+        # Chat before the point (both classes): long conversations must not read as benign by length.
+        turns = rng.sample(SMALL_TALK, rng.randint(4, 12)) + turns
+    lines = []
+    for turn in turns:
+        who, _, line = turn.partition(": ")
+        lines.append(names[who] + sep + fill(line, rng))
+    if rng.random() < 0.3:
+        lines = lines[rng.randrange(0, 2) :]  # conversations are often cut mid-way
+    return "\n".join(lines)
+
+
+def dialog_samples(seed: int = 20261205, per_dialog: int = 12) -> list[Sample]:
+    """Fraud and benign conversations (label 1 / 0); the group is the dialogue."""
+    rng = random.Random(seed)
+    out: list[Sample] = []
+    for pools, label in ((FRAUD_DIALOGS, 1), (BENIGN_DIALOGS, 0)):
+        for cls, dialogs in pools.items():
+            for di, turns in enumerate(dialogs):
+                group = f"dialog:{label}:{cls}:{di}"
+                for _ in range(per_dialog):
+                    text = _render_dialog(turns, rng, speakers=cls == "meeting_asr")
+                    out.append(Sample(text, label, cls if label else None, group, "message"))
     return out
 
 
@@ -475,6 +936,9 @@ LISTING_BAD: dict[str, list[str]] = {
         "收三网新卡老卡，开卡后寄给我，每张给{num}元，长期合作",
         "出售海外手机卡，无需本人身份证，秒发",
         "Unregistered SIM cards for sale, no ID needed, bulk price",
+        # round 5: English listings
+        "Activated phone numbers ready to use, registered to someone else, good for app sign-ups, any amount",
+        "Buying SIMs: open new lines in your name and post them to us, paid per line",
     ],
     "iot_card": [
         "9.9元100G不限速，0月租，随身WiFi送卡，免实名",
@@ -486,12 +950,15 @@ LISTING_BAD: dict[str, list[str]] = {
         "高价回收话费卡密、京东E卡、油卡，秒结",
         "收各种购物卡、礼品卡卡密，九五折回收，量大优先",
         "出话费慢充，卡密批发，支持三网",
+        "We buy gift card codes for cash, any brand, paid within minutes",
     ],
     "sms_code": [
         "专业接码，秒收验证码，支持各大平台注册",
         "提供各地手机号短信代收服务，注册验证一次{num}元，批量更便宜",
         "接码平台招代理，卡商合作，长期有码",
         "代收验证码，新号过验证，一条{num}元",
+        "Receive SMS online: OTP codes for any website, real mobile numbers, pay per message",
+        "Verification code service for account registration, fresh numbers every day",
         "收码长期，猫池卡池对接，GOIP设备出租",
     ],
     "bank_account": [
@@ -500,24 +967,30 @@ LISTING_BAD: dict[str, list[str]] = {
         "出四件套，银行卡+U盾+手机卡+身份证复印件",
         "长期收一类户，支付宝微信账户也收，日结",
         "出租银行卡走账，每天{amt}，安全无风险",
+        "Buying personal and company bank accounts with online banking access and card, good price paid",
+        "Lend us your bank account for a few days and earn easy money, we just need the login",
     ],
     "internet_account": [
         "高价回收闲置微信号、老号、满月号，{contact}",
         "出售实名QQ号、抖音号，成品号批发，号商合作",
         "收vx号，白号也收，一个{num}元秒结",
         "出微信老号，实名认证过，可发朋友圈可加人",
+        "Aged and verified social media accounts for sale, full login details, bulk discounts",
+        "Selling payment app accounts already verified with ID, instant transfer of login",
     ],
     "realname_bypass": [
         "代过人脸，代实名认证，账号解封，价格美丽",
         "各平台实名认证代做，人脸验证代刷，不成功不收费",
         "好友辅助验证，帮忙解封，给红包",
         "人脸识别代过，活体检测包过，{contact}",
+        "We complete KYC and selfie verification for you on any platform, no documents needed from you",
     ],
     "money_mule": [
         "招跑分，日入千元，躺赚，需要押金",
         "出租收款码，抢单返佣，码商招募",
         "代收代付走账，USDT承兑，量大价优",
         "跑分平台招人，有微信支付宝就能做，{contact}",
+        "Earn commission receiving payments into your account and forwarding them, crypto payout",
     ],
 }
 
@@ -552,6 +1025,17 @@ LISTING_GOOD: dict[str, list[str]] = {
     "anti_fraud_news": [
         "警惕！出售手机卡、银行卡属于违法行为，断卡行动持续进行",
         "反诈宣传：不要出租出借自己的银行卡和电话卡，以免成为帮信罪的工具",
+    ],
+    # round 5: English look-alikes
+    "goods_en": [
+        "Replacement SIM card tray for iPhone 14, black, with eject pin",
+        "Protective phone case with card holder, fits Galaxy A54",
+        "Collector's lot of old payphone cards from the 1980s, used, display only",
+        "Official carrier SIM-only deal, 30 days rolling, activate with your own ID online",
+        "Gift card for a local bookshop, 20 pounds, makes a nice present",
+        "Nintendo game cartridge, boxed, like new",
+        "MicroSD memory card 64GB for cameras and dashcams",
+        "Card reader for SD and microSD, USB-C",
     ],
     "second_hand": [
         "二手iPad出售，自用九成新，价格可小刀，同城面交",
@@ -617,7 +1101,7 @@ def _compose(body: str, rng: random.Random, zh: bool) -> str:
 def message_samples(seed: int = 20261129, per_body: int = 14) -> list[Sample]:
     """Fraud and benign messages, zh and en, and news that quotes scam scripts."""
     rng = random.Random(seed)
-    out: list[Sample] = news_samples()
+    out: list[Sample] = news_samples() + dialog_samples()
     for pools, zh in ((FRAUD_ZH, True), (FRAUD_EN, False)):
         for typ, bodies in pools.items():
             for bi, body in enumerate(bodies):

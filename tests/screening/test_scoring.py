@@ -39,6 +39,8 @@ ODD = [
     "𠀀𠀁 ab12 收银行卡 龘 ㄅㄆ",
     "Your parcel could not be delivered, pay at kf-refund.top now",
     "\n换行\n",
+    # Longer than the lexicon-density and n-gram-scale knees (features.py), as news reports are.
+    "据报道，" + "对方称“我是客服，马上加微信ab123，先转账保证金”。民警提醒不要转账。" * 30,
 ]
 
 

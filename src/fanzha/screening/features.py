@@ -4,7 +4,11 @@ Two blocks:
 
 * hashed character n-grams (1..4) of the normalised text, computed vectorised in numpy with a
   multiply-shift hash so that scoring is a gather-and-sum over a weight table;
-* a small dense block: lexicon category weights, indicator counts and flags.
+* a small dense block: lexicon category weights, indicator counts and flags, and a few
+  co-occurrence products (``co:*``) of those: a linear model cannot express "money request AND
+  urgency AND channel switch" from the separate columns, and that conjunction, not any one word,
+  is what marks a scam across typologies (domain-requirements §5, cross-type tells); likewise
+  scam words inside anti-fraud warnings or news reports.
 
 The definition here is the contract between the training scripts and the shipped weights; change it
 only together with a retrain (``FEATURE_VERSION``).
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -23,9 +28,21 @@ import numpy.typing as npt
 from fanzha.screening._arrays import member_of, ranges, unique_ints
 from fanzha.screening.lexicon import BatchHits, Term
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 NGRAM_MAX = 4
 HASH_BITS = 18
+NGRAM_SCALE_KNEE = 800
+"""N-gram count (about 200 characters) above which the n-gram sum is averaged rather than divided by
+its square root: a sum over ``n`` n-grams divided by ``sqrt(n)`` keeps growing with the length, so
+long articles (news reports about fraud quote many scam words) drifted towards "fraud" whatever
+they said. Below the knee the scale is ``1/sqrt(n)`` as before; above it ``sqrt(knee)/n`` (continuous)."""
+LENGTH_CAP = 200
+DENSITY_KNEE = 400
+"""Texts longer than this many characters have their lexicon sums scaled by ``sqrt(knee/len)``: a
+1,500-character news report that quotes a dozen scam phrases is not as dense in them as a 100-character
+message with five, and counting every hit alike made long articles about fraud look like fraud."""
+"""The ``len:log`` feature stops growing at this many characters (longer texts than the training
+messages must not extrapolate a length weight)."""
 
 _MULT = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
@@ -48,6 +65,22 @@ INDICATOR_TYPES = (
 )
 _HAN = re.compile("[\u4e00-\u9fff]")
 INDICATOR_FLAGS = ("virtual_operator", "data_or_iot", "iot", "punycode", "risky_tld", "shortener", "lookalike")
+COOCCURRENCE = (
+    "co:contact*money",
+    "co:urgency*money",
+    "co:contact*urgency*money",
+    "co:money*scheme",
+    "co:link*urgency",
+    "co:warning*scheme",
+    "co:news*scheme",
+    "co:notice*scheme",
+    "co:contact*scheme",
+)
+"""Products of the capped (0..1) presence of: a channel switch (lexicon or messenger handle), a money
+request, urgency, a link, a typology script (any ``T*`` category), anti-fraud warning wording, news
+wording and genuine-notice wording. ``contact*scheme`` separates "I am an officer of the anti-fraud
+centre, add my WeChat" (a script) from a warning that uses the same words."""
+_CONTACT_TYPES = ("wechat", "qq", "telegram", "whatsapp")
 
 
 def ngram_hashes(text: str, bits: int = HASH_BITS) -> npt.NDArray[np.int64]:
@@ -110,13 +143,101 @@ def batch_ngram_hashes(
     return allh[idx].astype(np.int64), offsets
 
 
+def lexicon_density(length: int) -> float:
+    """The factor on a text's lexicon sums (1 up to ``DENSITY_KNEE`` characters)."""
+    return 1.0 if length <= DENSITY_KNEE else math.sqrt(DENSITY_KNEE / length)
+
+
+def ngram_scale(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """Per-text factor applied to the summed n-gram weights (see ``NGRAM_SCALE_KNEE``)."""
+    n = np.maximum(counts, 1).astype(np.float64)
+    scale = np.where(n <= NGRAM_SCALE_KNEE, 1.0 / np.sqrt(n), math.sqrt(NGRAM_SCALE_KNEE) / n)
+    out: npt.NDArray[np.float32] = scale.astype(np.float32)
+    return out
+
+
 def dense_names(categories: Sequence[str]) -> list[str]:
     """Names of the dense features, in order."""
     names = [f"lex:{c}" for c in categories]
     names += [f"ind:{t}" for t in INDICATOR_TYPES]
     names += [f"flag:{f}" for f in INDICATOR_FLAGS]
     names += ["len:log", "script:cjk_share", "lex:distinct_categories"]
+    names += list(COOCCURRENCE)
     return names
+
+
+@lru_cache(maxsize=32)
+def _cooc_columns(categories: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    """Columns of the dense block that feed :func:`_cooccurrence` (-1: absent from ``categories``)."""
+    index = {c: i for i, c in enumerate(categories)}
+    base = len(categories)
+
+    def lex(name: str) -> tuple[int, ...]:
+        return (index.get(name, -1),)
+
+    scheme = tuple(i for c, i in index.items() if len(c) > 2 and c[0] == "T" and c[1:3].isdigit())
+    contact = lex("contact_diversion") + tuple(base + INDICATOR_TYPES.index(t) for t in _CONTACT_TYPES)
+    link = tuple(base + INDICATOR_TYPES.index(t) for t in ("url", "domain"))
+    return (
+        contact,
+        lex("money_request"),
+        lex("urgency"),
+        link,
+        scheme or (-1,),
+        lex("warning_context"),
+        lex("news_report"),
+        lex("legit_notice"),
+    )
+
+
+def _cooccurrence(block: npt.NDArray[np.float32], categories: Sequence[str]) -> npt.NDArray[np.float32]:
+    """The ``co:*`` products of a dense block's first columns (``(N, D0)`` -> ``(N, 8)``), in float32.
+
+    One function for the batch and the one-text path, so both give the same bits.
+    """
+    n = block.shape[0]
+    padded = np.concatenate([block, np.zeros((n, 1), dtype=np.float32)], axis=1)  # column -1 reads 0
+    one = np.float32(1.0)
+    contact, money, urgency, link, scheme, warning, news, notice = (
+        np.minimum(padded[:, list(cols)].max(axis=1), one) for cols in _cooc_columns(tuple(categories))
+    )
+    out = np.empty((n, len(COOCCURRENCE)), dtype=np.float32)
+    out[:, 0] = contact * money
+    out[:, 1] = urgency * money
+    out[:, 2] = contact * urgency * money
+    out[:, 3] = money * scheme
+    out[:, 4] = link * urgency
+    out[:, 5] = warning * scheme
+    out[:, 6] = news * scheme
+    out[:, 7] = notice * scheme
+    out[:, 8] = contact * scheme
+    return out
+
+
+def _cooccurrence_row(values: Sequence[float], categories: Sequence[str]) -> list[float]:
+    """:func:`_cooccurrence` of one row on plain floats (numpy's per-call cost dominates for one).
+
+    ``values`` must already be float32 values. A product of two of them is exact in float64, so
+    rounding it once to float32 (``array('f')``) gives numpy's float32 product bit for bit; the
+    triple product is rounded after each step, as numpy evaluates it.
+    """
+    groups = [min(max([values[c] if c >= 0 else 0.0 for c in cols]), 1.0) for cols in _cooc_columns(tuple(categories))]
+    contact, money, urgency, link, scheme, warning, news, notice = groups
+    contact_urgency = array("f", [contact * urgency])[0]
+    return array(
+        "f",
+        [
+            contact * money,
+            urgency * money,
+            contact_urgency * money,
+            money * scheme,
+            link * urgency,
+            warning * scheme,
+            news * scheme,
+            notice * scheme,
+            contact * scheme,
+        ],
+    ).tolist()
 
 
 def dense_features(
@@ -132,7 +253,7 @@ def dense_features(
     index = {c: i for i, c in enumerate(categories)}
     matches = [m for m in matches if m[0].category in index]
     n_cat = len(categories)
-    out = np.zeros(n_cat + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS) + 3, dtype=np.float32)
+    out = np.zeros(n_cat + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS) + 3 + len(COOCCURRENCE), dtype=np.float32)
     seen_terms: set[tuple[str, str]] = set()
     for term, _a, _b, via in matches:
         key = (term.term, term.category)
@@ -141,6 +262,7 @@ def dense_features(
         seen_terms.add(key)
         factor = 1.0 if via == "text" else 0.8
         out[index[term.category]] += abs(term.weight) * factor
+    out[:n_cat] *= np.float32(lexicon_density(len(text)))
     np.minimum(out[:n_cat], 3.0, out=out[:n_cat])
     base = n_cat
     for kind, flags in indicators:
@@ -152,10 +274,11 @@ def dense_features(
                 out[base + len(INDICATOR_TYPES) + INDICATOR_FLAGS.index(name)] = 1.0
     np.minimum(out[base : base + len(INDICATOR_TYPES)], 2.0, out=out[base : base + len(INDICATOR_TYPES)])
     tail = base + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS)
-    out[tail] = math.log1p(len(text)) / 5.0
+    out[tail] = math.log1p(min(len(text), LENGTH_CAP)) / 5.0
     if text:
         out[tail + 1] = len(_HAN.findall(text)) / len(text)
     out[tail + 2] = min(len({k[1] for k in seen_terms}), 6) / 3.0
+    out[tail + 3 :] = _cooccurrence_row(out[: tail + 3].tolist(), categories)
     return out
 
 
@@ -213,8 +336,11 @@ def dense_one(
     if n:
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         han = int(np.count_nonzero((codes >= 0x4E00) & (codes <= 0x9FFF)))
-    values = [min(x, 3.0) for x in lex] + [min(x, 2.0) for x in types] + flags
-    values += [math.log1p(n) / 5.0, han / max(n, 1), min(len(columns), 6) / 3.0]
+    density = lexicon_density(len(text))
+    values = [min(x * density, 3.0) for x in lex] + [min(x, 2.0) for x in types] + flags
+    values += [math.log1p(min(n, LENGTH_CAP)) / 5.0, han / max(n, 1), min(len(columns), 6) / 3.0]
+    values = array("f", values).tolist()  # float32 values, as the batch block holds them
+    values += _cooccurrence_row(values, categories)
     return np.array(values, dtype=np.float32)
 
 
@@ -234,7 +360,7 @@ def dense_block(
     """
     n = len(normalized)
     n_cat = len(categories)
-    out = np.zeros((n, n_cat + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS) + 3), dtype=np.float32)
+    out = np.zeros((n, n_cat + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS) + 3 + len(COOCCURRENCE)), dtype=np.float32)
     column = {c: i for i, c in enumerate(categories)}
     to_column = np.array([column.get(c, -1) for c in lexicon_categories], dtype=np.int64)
     n_distinct = np.zeros(n, dtype=np.float32)
@@ -252,7 +378,8 @@ def dense_block(
         weight = np.abs(term_weight[p_term]) * np.where(direct, 1.0, 0.8)
         cell = p_text * n_cat + to_column[term_category[p_term]]
         lex = np.bincount(cell, weights=weight, minlength=n * n_cat).reshape(n, n_cat)
-        out[:, :n_cat] = np.minimum(lex, 3.0)
+        density = np.fromiter((lexicon_density(len(t)) for t in normalized), dtype=np.float64, count=n)
+        out[:, :n_cat] = np.minimum(lex * density[:, None], 3.0)
         cats = unique_ints(text * n_cat + col)
         n_distinct = np.bincount(cats // n_cat, minlength=n).astype(np.float32)
     base = n_cat
@@ -270,9 +397,10 @@ def dense_block(
     np.minimum(out[:, base : base + len(INDICATOR_TYPES)], 2.0, out=out[:, base : base + len(INDICATOR_TYPES)])
     tail = base + len(INDICATOR_TYPES) + len(INDICATOR_FLAGS)
     lengths = np.fromiter((len(t) for t in normalized), dtype=np.float64, count=n)
-    out[:, tail] = np.log1p(lengths) / 5.0
+    out[:, tail] = np.log1p(np.minimum(lengths, LENGTH_CAP)) / 5.0
     out[:, tail + 1] = _han_counts(normalized) / np.maximum(lengths, 1.0)
     out[:, tail + 2] = np.minimum(n_distinct, 6.0) / 3.0
+    out[:, tail + 3 :] = _cooccurrence(out[:, : tail + 3], categories)
     return out
 
 

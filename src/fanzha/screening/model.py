@@ -13,12 +13,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fanzha.screening.features import ngram_scale
+
 MODEL_NAMES = ("message_binary", "message_typology", "listing_binary", "listing_category")
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """``logit = sum(W[ngram buckets]) / sqrt(#ngrams) + dense . V + b`` (one column per class).
+    """``logit = sum(W[ngram buckets]) * ngram_scale(#ngrams) + dense . V + b`` (one column per class).
+
+    ``ngram_scale`` is ``1/sqrt(n)`` up to a knee and ``sqrt(knee)/n`` above it (features.py).
 
     Attributes:
         name: Model name (file stem).
@@ -59,7 +63,7 @@ class LinearModel:
         if hashes.shape[0]:
             reduced = np.add.reduceat(gathered, offsets[:-1][nonempty], axis=0)
             sums[nonempty] = reduced
-        scale = 1.0 / np.sqrt(np.maximum(counts, 1)).astype(np.float32)
+        scale = ngram_scale(counts)
         out: npt.NDArray[np.float32] = sums * scale[:, None] + dense @ self.dense_weights + self.bias
         return out
 

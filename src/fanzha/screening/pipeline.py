@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fanzha.screening._arrays import ranges
-from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block, dense_one
+from fanzha.screening.features import NGRAM_MAX, batch_ngram_hashes, dense_block, dense_one, ngram_scale
 from fanzha.screening.indicators import Indicator, RawIndicator, extract_raw, to_indicator
 from fanzha.screening.lexicon import VIA, BatchHits, Lexicon, Match, get_lexicon
 from fanzha.screening.model import LinearModel, ModelSet, get_models
@@ -136,7 +136,7 @@ def stacked_logits(models: ModelSet, f: Features) -> FloatArray:
         if hi > lo:
             # Written straight into the row (no temporary, no copy; the same additions).
             add_at(take(hashes[lo:hi], axis=0), _ZERO, axis=0, out=sums[i : i + 1])
-    scale = 1.0 / np.sqrt(np.maximum(counts, 1)).astype(np.float32)
+    scale = ngram_scale(counts)
     out: FloatArray = sums * scale[:, None] + f.dense(models.categories) @ models.dense_weights + models.bias
     return out
 
