@@ -387,3 +387,40 @@ def test_default_pack_declares_what_the_pipeline_needs(default_rules: CompiledRu
 
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return dict(mapping)
+
+
+def _rule(rule_id: str, condition: str) -> str:
+    return f"  - id: {rule_id}\n    condition: '{condition}'\n    outcome: block\n"
+
+
+@pytest.mark.parametrize(
+    ("condition", "keys"),
+    [
+        ('event.actor.id == "a1"', ("actor",)),
+        ('has(event.context) && event["attributes"].x == 1', ("attributes", "context")),
+        ("event.size() > 3", None),  # a method on the whole event
+        ("[1].exists(event, event > 0)", None),  # a macro variable named event
+        ('event.type == "account.login" && size(event) > 0', None),  # the whole event passed on
+        ("now > 0.0", ()),
+    ],
+)
+def test_only_the_event_fields_rules_read_are_handed_to_cel(condition: str, keys: tuple[str, ...] | None) -> None:
+    rules = pack(_rule("r", condition.replace("'", "''")))
+    plan = rules._plan("account.login")
+    assert plan.event_keys == (keys if keys is None else tuple(sorted(keys)))
+
+
+def test_pruned_events_decide_exactly_as_whole_ones() -> None:
+    body = (
+        _rule("by_field", 'event.context.ip == "10.0.0.1"')
+        + _rule("by_index", 'event["actor"]["id"] == "a1" && !has(event.counterparty)')
+        + _rule("missing", "event.content.text.size() > 0")
+    )
+    rules = pack(body)
+    pruned = rules.evaluate(LOGIN, hits(), now=0.0)
+    assert [hit.rule_id for hit in pruned.hits] == ["by_field", "by_index"]
+    # The rule on an absent field fails as it would on the whole event (reported, not hit).
+    assert [error.rule_id for error in pruned.errors] == ["missing"]
+    whole = pack(body + _rule("whole", "size(event) < 0")).evaluate(LOGIN, hits(), now=0.0)
+    assert [hit.rule_id for hit in whole.hits] == ["by_field", "by_index"]
+    assert [error.rule_id for error in whole.errors] == ["missing"]

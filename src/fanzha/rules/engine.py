@@ -124,6 +124,9 @@ class CompiledRule:
     location: SourceLocation
     program: Any
     variables: frozenset[str]
+    # Top-level event fields the condition reads (``event.actor``, ``event["context"]``); None when it
+    # uses ``event`` in a way that needs the whole event (passed to a function, bound by a macro).
+    event_keys: frozenset[str] | None
     functions: tuple[str, ...]
     counter_queries: tuple[tuple[str, int], ...]
     hit: RuleHit
@@ -146,6 +149,7 @@ class _Plan:
     shadow: tuple[CompiledRule, ...]
     functions: tuple[RuleFunction, ...]
     uses_event: bool
+    event_keys: tuple[str, ...] | None
     uses_now: bool
     uses_screen: bool
     counter_queries: tuple[tuple[str, int], ...]
@@ -165,11 +169,23 @@ class _Plan:
             shadow=tuple(r for r in active if r.mode is RuleMode.shadow),
             functions=tuple(FUNCTIONS[name] for name in sorted(function_names)),
             uses_event="event" in variables,
+            event_keys=_union_event_keys(active),
             uses_now="now" in variables,
             uses_screen="screen" in variables,
             counter_queries=tuple(queries),
             counters=tuple(counters),
         )
+
+
+def _union_event_keys(rules: list[CompiledRule]) -> tuple[str, ...] | None:
+    keys: set[str] = set()
+    for rule in rules:
+        if "event" not in rule.variables:
+            continue
+        if rule.event_keys is None:
+            return None
+        keys |= rule.event_keys
+    return tuple(sorted(keys))
 
 
 def _severity_desc(rule: CompiledRule) -> int:
@@ -270,7 +286,13 @@ class CompiledRuleSet:
             return self._empty
         variables: dict[str, Any] = {}
         if plan.uses_event:
-            variables["event"] = event if type(event) is dict else dict(event)
+            keys = plan.event_keys
+            if keys is None:
+                variables["event"] = event if type(event) is dict else dict(event)
+            else:
+                # Only the fields some rule reads: CEL converts every value it is given, and an
+                # event's text and ids it never reads cost more than the whole evaluation of a rule.
+                variables["event"] = {key: event[key] for key in keys if key in event}
         if plan.uses_now:
             variables["now"] = float(now)
         screen_error: str | None = None
@@ -404,6 +426,33 @@ class _Call:
     close: int  # offset just after the closing parenthesis (or the end of the text)
 
 
+def _event_keys(tokens: list[_Token]) -> frozenset[str] | None:
+    """The top-level fields of ``event`` a condition reads, or None if it may need all of them."""
+    keys: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.kind != "ident" or token.text != "event":
+            continue
+        if index > 0 and tokens[index - 1].text == ".":
+            continue  # a field named "event" of something else
+        following = tokens[index + 1 : index + 3]
+        called = index + 3 < len(tokens) and tokens[index + 3].text == "("  # event.size(): the whole map
+        if len(following) == 2 and following[0].text == "." and following[1].kind == "ident" and not called:
+            keys.add(following[1].text)
+        elif (
+            len(following) == 2
+            and following[0].text == "["
+            and following[1].kind == "string"
+            and following[1].text[:1] in "\"'"
+            and len(following[1].text) >= 2
+            and not following[1].text.startswith(('"""', "'''"))
+            and "\\" not in following[1].text
+        ):
+            keys.add(following[1].text[1:-1])
+        else:
+            return None
+    return frozenset(keys)
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
@@ -530,6 +579,7 @@ class _Compiler:
             location=location,
             program=program,
             variables=frozenset(v for v in variables if v in VARIABLES),
+            event_keys=_event_keys(tokens),
             functions=tuple(sorted(f for f in function_names if f in FUNCTIONS)),
             counter_queries=tuple(sorted(set(queries))),
             hit=RuleHit(
