@@ -302,8 +302,9 @@ def propose_many(session: Session, proposals: Sequence[Proposal], *, actor: str)
     restrictions answers: an account named twice climbs the ladder between its two items, and the
     announcement of its second measure lists the first. Irreversible measures wait for a second
     person as they do one by one. What differs is the cost: the strikes and the measures in force of
-    all the accounts are read with one query each, every table is written with multi-row INSERTs,
-    and the audit entries are chained in Python (:func:`fanzha.audit.service.record_many`). A
+    all the accounts are read with one query each, every table is written with one batched INSERT
+    (an executemany on SQLite, multi-row INSERTs on PostgreSQL), and the audit entries are chained
+    in Python (:func:`fanzha.audit.service.record_many`): about a dozen statements a batch. A
     measure is written directly in the state its one-by-one twin reaches at the end of the call
     (active, or pending approval), and every item shares one ``now``.
 
