@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -71,3 +72,34 @@ class TestDispatcher:
             later += timedelta(hours=1)
             dispatcher.run_once(now=later)
         assert outbox_state(runtime) == [("test.bad", True, "broken gave up after 2 attempts")]
+
+
+def test_a_handler_beaten_to_its_message_by_another_dispatcher_leaves_nothing(runtime: Runtime) -> None:
+    """On SQLite the claim comes after the handler: when another dispatcher commits the same
+    (message, handler) meanwhile, this run's writes roll back and the message closes once."""
+    from fanzha.bus.repository import BusRepository
+
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL claims first: a second dispatcher waits on the row lock instead")
+    runs: list[int] = []
+
+    def handler(session: Session, message: Message) -> None:
+        runs.append(message.seq)
+        with transaction(runtime.sessions) as other:  # the other dispatcher finishes first
+            assert BusRepository(other).claim(seq=message.seq, handler="race", at=utcnow())
+            publish(other, topic="test.side_effect", key="winner", payload={})
+        publish(session, topic="test.side_effect", key="loser", payload={})
+
+    registry = HandlerRegistry()
+    registry.subscribe("test.race", "race", handler)
+    with transaction(runtime.sessions) as session:
+        publish(session, topic="test.race", key="k", payload={})
+    assert Dispatcher(runtime.sessions, registry).run_once() == 1
+    with runtime.engine.connect() as connection:
+        keys = (
+            connection.execute(sa.text("SELECT key FROM outbox WHERE topic = 'test.side_effect' ORDER BY seq"))
+            .scalars()
+            .all()
+        )
+    assert keys == ["winner"]
+    assert len(runs) == 1

@@ -1,8 +1,11 @@
 """Hands outbox messages to the handlers subscribed to their topic, at least once.
 
-Each (message, handler) pair runs in its own transaction that begins by marking the pair done
+Each (message, handler) pair runs in its own transaction that also marks the pair done
 (:meth:`BusRepository.claim`), so the handler's writes and the mark commit or roll back together:
-a crash before commit means it runs again, a commit means it never does. Handlers must still be
+a crash before commit means it runs again, a commit means it never does. On PostgreSQL the mark
+comes first (its row lock makes a second dispatcher wait); on SQLite it comes last and the
+dispatcher pauses between messages, so the one write lock of the file is held as briefly as
+possible and the decision journal gets it between messages (docs/performance.md). Handlers must still be
 idempotent for their effects outside the database (and are: they key their rows on the message).
 A failing handler is retried with exponential back-off; after ``max_attempts`` the message is
 closed with the error kept on it (a dead letter, still in the table for an operator).
@@ -11,6 +14,7 @@ closed with the error kept on it (a dead letter, still in the table for an opera
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.bus.repository import BusRepository
 from fanzha.kit.clock import utcnow
-from fanzha.kit.db import transaction
+from fanzha.kit.db import dialect_of, transaction
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,15 @@ def publish_many(session: Session, messages: Sequence[tuple[str, str, dict[str, 
     BusRepository(session).publish_many(messages, at=utcnow())
 
 
+class _AlreadyHandled(Exception):
+    """Another dispatcher committed this (message, handler) first: roll this attempt back."""
+
+
+# After each message on SQLite, a pause long enough for the decision journal (which polls the
+# write lock every millisecond) to commit its waiting batch before the next message takes the lock.
+SQLITE_PAUSE_SECONDS = 0.003
+
+
 class Dispatcher:
     """Reads unhandled outbox messages in order and runs their handlers."""
 
@@ -82,6 +95,8 @@ class Dispatcher:
         self._batch = batch
         self._max_attempts = max_attempts
         self._max_backoff = max_backoff_seconds
+        bind = sessions.kw.get("bind")
+        self._pause = SQLITE_PAUSE_SECONDS if bind is not None and bind.dialect.name == "sqlite" else 0.0
 
     def run_once(self, *, now: datetime | None = None) -> int:
         """Offer every pending message to its handlers once; return how many messages were closed."""
@@ -114,13 +129,26 @@ class Dispatcher:
                 with transaction(self._sessions) as session:
                     BusRepository(session).mark_handled(seq=message.seq, at=utcnow(), error=dead)
                 closed += 1
+            if self._pause:
+                time.sleep(self._pause)
         return closed
 
     def _deliver(self, message: Message, name: str, handler: Handler, attempts: int, now: datetime) -> bool:
         try:
             with transaction(self._sessions) as session:
-                if BusRepository(session).claim(seq=message.seq, handler=name, at=utcnow()):
+                repository = BusRepository(session)
+                if dialect_of(session) != "sqlite":
+                    if repository.claim(seq=message.seq, handler=name, at=utcnow()):
+                        handler(session, message)
+                else:
+                    # SQLite takes its file-wide write lock at the first write: the handler's reads
+                    # run before it, and the claim rides at the end. Losing the claim to another
+                    # dispatcher rolls the handler's writes back.
                     handler(session, message)
+                    if not repository.claim(seq=message.seq, handler=name, at=utcnow()):
+                        raise _AlreadyHandled
+            return True
+        except _AlreadyHandled:
             return True
         except Exception as error:
             log.exception("bus handler %s failed on message %d (%s)", name, message.seq, message.topic)
