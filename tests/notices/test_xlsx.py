@@ -198,3 +198,14 @@ def test_a_csv_upload_through_the_api(client: TestClient, keys: Keys, stack: Sta
     refused = client.post("/v1/notices", content=b"x", headers={**auth(keys.police), "Content-Type": "text/plain"})
     assert refused.status_code == 422
     assert stored(stack) == 1
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(client: TestClient, keys: Keys, stack: Stack) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros: ~64 KiB packed
+    response = post_xlsx(client, keys, buffer.getvalue())
+    assert response.status_code == 422
+    assert "zip bomb" in response.json()["message"]
+    assert stored(stack) == 0

@@ -27,13 +27,14 @@ from fanzha.auth.service import Principal
 from fanzha.console import service
 from fanzha.console.i18n import Locale, Translator, negotiate, parse_locale
 from fanzha.console.models import ConsoleUser
-from fanzha.kit.errors import FanzhaError
+from fanzha.kit.errors import FanzhaError, InvalidInput
 from fanzha.kit.web import runtime_of, unit_of_work
 
 SESSION_COOKIE = "fanzha_console"
 LOCALE_COOKIE = "fanzha_lang"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+MIN_REASON_LENGTH = 3
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,13 @@ class Console:
 
     def require(self, permission: Permission) -> None:
         self.principal.require(permission)
+
+    def required_reason(self, reason: str, message_key: str = "cases.reason_required") -> str:
+        """The reason an action must carry, stripped; a missing or token one is refused (422)."""
+        reason = reason.strip()
+        if len(reason) < MIN_REASON_LENGTH:
+            raise InvalidInput(self.t(message_key), details=[{"field": "reason"}])
+        return reason
 
     def navigation(self) -> list[NavItem]:
         return [item for item in NAVIGATION if item.permission is None or self.can(item.permission)]

@@ -177,8 +177,35 @@ def _xlsx_rows(cells: Iterator[tuple[Any, ...]], columns: list[str]) -> Iterator
         # Rows left empty (spreadsheets often end with some) are not identifiers.
 
 
+# A 100,000-row notice is about 25 MB of sheet XML; an archive that expands past this, or any member
+# compressed more than XLSX_MAX_RATIO to one, is refused before it is unpacked (a zip bomb).
+XLSX_MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+
+
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse a workbook whose archive would expand too far, reading only its directory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InvalidInput("the file is not a valid XLSX workbook; nothing was imported") from None
+    expanded = sum(member.file_size for member in members)
+    if expanded > XLSX_MAX_EXPANDED_BYTES:
+        raise InvalidInput(
+            f"the XLSX file expands to {expanded} bytes; the limit is {XLSX_MAX_EXPANDED_BYTES}; nothing was imported"
+        )
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1):
+            raise InvalidInput(
+                f"the XLSX member {member.filename!r} is compressed {member.file_size // max(member.compress_size, 1)}"
+                f" to 1 (at most {XLSX_MAX_RATIO}); the file looks like a zip bomb; nothing was imported"
+            )
+
+
 def parse_xlsx(data: bytes) -> tuple[NoticeIn, list[int]]:
     """An XLSX notice (first sheet, header in row 1) and the sheet row number of each identifier."""
+    check_xlsx_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):

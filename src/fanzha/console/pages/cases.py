@@ -409,12 +409,9 @@ def approve(
 ) -> Response:
     """The second pair of eyes makes an irreversible measure (close, ban re-registration) take effect."""
     console.require(Permission.measures_approve)
-    if len(reason.strip()) < 3:
-        raise InvalidInput(console.t("cases.reason_required"), details=[{"field": "reason"}])
+    reason = console.required_reason(reason)
     with unit_of_work(request) as session:
-        outcome = cases_service.approve_measure(
-            session, measure_id=measure_id, actor=console.actor, reason=reason.strip()
-        )
+        outcome = cases_service.approve_measure(session, measure_id=measure_id, actor=console.actor, reason=reason)
         case_id = outcome.measures[0].case_id
     apply_list_changes(runtime_of(request).lists, outcome.list_changes)
     return console.redirect(_back(back, case_id, "approved"))
@@ -429,12 +426,9 @@ def reject(
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     console.require(Permission.measures_approve)
-    if len(reason.strip()) < 3:
-        raise InvalidInput(console.t("cases.reason_required"), details=[{"field": "reason"}])
+    reason = console.required_reason(reason)
     with unit_of_work(request) as session:
-        measure = cases_service.reject_measure(
-            session, measure_id=measure_id, actor=console.actor, reason=reason.strip()
-        )
+        measure = cases_service.reject_measure(session, measure_id=measure_id, actor=console.actor, reason=reason)
         case_id = measure.case_id
     return console.redirect(_back(back, case_id, "rejected"))
 

@@ -177,17 +177,14 @@ def add_entry(
     form = {"value": value, "reason": reason, "expires_at": expires_at}
     try:
         if not value.strip():
-            raise InvalidInput("enter the value to put on the list", details=[{"field": "value"}])
-        if len(reason.strip()) < 3:
-            raise InvalidInput(
-                "say why the value goes on the list (at least 3 characters)", details=[{"field": "reason"}]
-            )
+            raise InvalidInput(console.t("lists.value_required"), details=[{"field": "value"}])
+        reason = console.required_reason(reason, "lists.reason_required")
         with unit_of_work(request) as session:
             _entry, change = lists_service.add_entry(
                 session,
                 list_name=name,
                 value=value,
-                reason=reason.strip(),
+                reason=reason,
                 source=f"console:{console.user.username}",
                 expires_at=_expiry(expires_at),
                 actor=console.actor,
@@ -203,14 +200,13 @@ def remove_entry(
     name: ListName, entry_id: int, request: Request, console: ConsoleAction, reason: Reason = ""
 ) -> Response:
     console.require(Permission.lists_write)
-    if len(reason.strip()) < 3:
-        raise InvalidInput("say why the entry is removed (at least 3 characters)", details=[{"field": "reason"}])
+    reason = console.required_reason(reason, "lists.reason_required")
     with unit_of_work(request) as session:
         entry = session.get(ListEntry, entry_id)
         if entry is None or entry.list_name != name:
             raise NotFound(f"list {name!r} has no entry {entry_id}")
         change = lists_service.remove_entry(
-            session, list_name=name, value=entry.value, actor=console.actor, reason=reason.strip()
+            session, list_name=name, value=entry.value, actor=console.actor, reason=reason
         )
     runtime_of(request).lists.apply(change)
     return console.redirect(f"/console/lists/{name}?done=removed")
