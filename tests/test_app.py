@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from fanzha.auth.roles import Role
@@ -85,3 +87,22 @@ def test_production_hides_the_api_description(tmp_path) -> None:  # type: ignore
     assert "/openapi.json" not in paths
     assert "/docs" not in paths
     assert "/healthz" in paths
+
+
+def test_every_api_route_but_the_public_ones_refuses_a_request_without_a_key(client: TestClient) -> None:
+    from tests.fixtures.routes import api_routes
+
+    public = {"/healthz", "/report", "/report/status"}
+    refused: list[str] = []
+    checked = 0
+    for path, route in api_routes(client.app):
+        if path in public or path.startswith("/console"):
+            continue
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            status = client.request(method, url).status_code
+            checked += 1
+            if status != 401:
+                refused.append(f"{method} {path}: {status}")
+    assert checked > 100  # the walk reached the routers, not only the app's own routes
+    assert refused == []
