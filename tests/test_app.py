@@ -104,5 +104,5 @@ def test_every_api_route_but_the_public_ones_refuses_a_request_without_a_key(cli
             checked += 1
             if status != 401:
                 refused.append(f"{method} {path}: {status}")
-    assert checked > 100  # the walk reached the routers, not only the app's own routes
+    assert checked > 80  # the walk reached the routers, not only the app's own routes
     assert refused == []
