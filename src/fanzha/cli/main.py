@@ -97,6 +97,18 @@ def init(data_dir: DataDir = None) -> None:
     console.print("ready.")
 
 
+def _has_console_users(settings: Settings) -> bool:
+    from fanzha.console import service as console_service
+    from fanzha.kit.db import session_factory
+
+    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        with session_factory(engine)() as session:
+            return bool(console_service.list_users(session))
+    finally:
+        engine.dispose()
+
+
 @app.command()
 @reports_errors
 def serve(
@@ -130,6 +142,9 @@ def serve(
     settings = settings_for(data_dir, **overrides)
     _init(settings, quiet=True)
     console.print(f"serving on http://{settings.host}:{settings.port}  (data in {settings.data_dir.resolve()})")
+    console.print(f"console: http://{settings.host}:{settings.port}/console/", highlight=False)
+    if not _has_console_users(settings):
+        console.print("  no console user yet: create one with `fanzha user create NAME --role admin`")
     worker = None
     if jobs is JobsMode.worker:
         command = [sys.executable, "-m", "fanzha", "worker", "--data-dir", str(settings.data_dir)]
