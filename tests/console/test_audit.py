@@ -20,6 +20,7 @@ from fanzha.kit.db import transaction
 from fanzha.runtime import Runtime
 from tests.fixtures.app import auth
 from tests.fixtures.console import ConsoleUserLogin, sign_in
+from tests.fixtures.console_data import report
 from tests.fixtures.due_process import Keys, tamper
 
 PHONE = "+8613800138000"
@@ -164,3 +165,19 @@ def test_csv_export_follows_the_filters_and_is_formula_safe(
     assert [row[3] for row in rows[1:]] == ["list.entry.add"]
     assert rows[1][6] == '\'=HYPERLINK("http://x","y")'
     assert not [cell for row in rows[1:] for cell in row if cell and cell[0] in "=+-@"]
+
+
+def test_the_reporter_in_the_log_is_hidden_from_an_auditor(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys
+) -> None:
+    reporter = "victim-secret-42"
+    report(console_client, keys.client, reporter=reporter, subjects=[{"type": "account", "id": "acct-1"}])
+    sign_in(console_client, make_console_user(Role.auditor))
+    page = console_client.get("/console/audit").text
+    assert "report.file" in page
+    assert reporter not in page
+    assert reporter not in console_client.get("/console/audit/export.csv").text
+    console_client.cookies.clear()
+    csrf = sign_in(console_client, make_console_user(Role.admin, "boss"))
+    revealed = console_client.post("/console/audit/reveal", data={"csrf_token": csrf, "reason": "complaint"})
+    assert reporter in revealed.text

@@ -297,3 +297,15 @@ def test_numbers_in_the_text_stay_masked_when_screening_fails(
     assert "138****8000" in text
     assert "<mark>" not in text
     assert "暂时无法筛查" in page.text
+
+
+def test_a_flagged_phone_in_the_screening_explanation_is_masked_without_reveal(
+    console_client: TestClient, keys: Keys, make_console_user: Callable[..., ConsoleUserLogin]
+) -> None:
+    # A virtual-operator number gets a flag, and screening's explanation names the number it flagged.
+    text = "刷单返利，日结佣金，加我电话17012345678"
+    case = open_blocked_case(console_client, keys, "explain-acct", "c-ev-11", text=text)
+    sign_in(console_client, make_console_user(Role.analyst))
+    page = console_client.get(f"/console/cases/{case['id']}").text
+    assert "virtual_operator" in page
+    assert "17012345678" not in page

@@ -178,3 +178,14 @@ def test_csv_export_is_formula_safe(
     assert ["'=cmd|' /C calc'!A0", "'@SUM(A1:A9)"] == rows[1][:2]
     phones = list(csv.reader(io.StringIO(console_client.get("/console/lists/blocked_phones/export.csv").text)))
     assert phones[1][:2] == ["'+86*******8000", "'+1 report"]
+
+
+def test_numbers_in_an_entry_reason_are_masked_for_an_analyst(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys
+) -> None:
+    _add(console_client, keys.admin, "blocked_phones", PHONE, reason=f"reported with {OTHER_PHONE}")
+    sign_in(console_client, make_console_user(Role.analyst))
+    for url in ("/console/lists/blocked_phones", "/console/lists/blocked_phones/export.csv"):
+        body = console_client.get(url).text
+        assert "reported with" in body
+        assert OTHER_PHONE not in body, url

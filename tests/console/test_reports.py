@@ -155,3 +155,30 @@ def test_csv_export_is_formula_safe_and_follows_the_filters(
     everything = list(csv.reader(io.StringIO(console_client.get("/console/reports/export.csv").text)))
     assert not [cell for row in everything[1:] for cell in row if cell and cell[0] in "=+-@"]
     assert "'+86*******2222 (phone)" in [row[4] for row in everything[1:]]
+
+
+def test_numbers_in_an_evidence_description_are_masked_for_an_analyst(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys
+) -> None:
+    card = "6222021234567890123"
+    answer = console_client.post(
+        "/v1/reports",
+        json={
+            "reporter": {"id": REPORTER},
+            "subjects": [{"type": "account", "id": "acct-ev"}],
+            "category": "T02_investment",
+            "text": "转账截图",
+            "evidence": [
+                {"sha256": "a" * 64, "type": "image/png", "size_bytes": 10, "description": f"转到卡号 {card}"}
+            ],
+        },
+        headers=auth(keys.client),
+    )
+    assert answer.status_code == 201, answer.text
+    filed = answer.json()
+    sign_in(console_client, make_console_user(Role.analyst))
+    for url in (f"/console/reports/{filed['id']}", f"/console/cases/{filed['case_id']}"):
+        page = console_client.get(url)
+        assert page.status_code == 200
+        assert "转到卡号" in page.text
+        assert card not in page.text, url

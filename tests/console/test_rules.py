@@ -328,3 +328,20 @@ def test_fixtures_written_beside_the_pack_run_from_the_editor(analyst: tuple[Tes
     assert expected_failures > 0
     assert f"{len(cases) - expected_failures} passed, {expected_failures} failed" in failing.text
     assert "rule blocklisted_phone did not hit" in failing.text
+
+
+def test_the_fixture_file_is_never_looked_for_beside_a_path_the_browser_sends(
+    analyst: tuple[TestClient, str], admin_key: str, tmp_path: Any
+) -> None:
+    client, csrf = analyst
+    _, source = active_source(client, admin_key)
+    probe = tmp_path / "probe.fixtures.yaml"
+    probe.write_text("pack: default\ncases: [not, a, mapping]\n", encoding="utf-8")
+    answer = client.post(
+        "/console/rules/fixtures",
+        data={"source": source, "filename": str(tmp_path / "probe.yaml")},
+        headers=hx(csrf),
+    )
+    assert answer.status_code == 200
+    assert "probe.fixtures.yaml" not in answer.text
+    assert "passed, 0 failed" in answer.text  # the shipped fixtures of the active pack ran instead

@@ -130,6 +130,15 @@ class TestRecording:
         assert ended.updated == 1
         assert stored(stack.engine, "a") == [(phone, T0, T0 + timedelta(days=3))]
 
+    def test_an_ended_binding_known_from_earlier_closes_the_binding_an_event_opened(self, stack: Stack) -> None:
+        # The event path opened the binding at the registration event; the account system later sends
+        # the same binding with its own (earlier) start and its end: it is one binding, now ended.
+        phone = "+8613800138000"
+        record(stack.engine, ("a", phone, T0, None))
+        ended = record(stack.engine, ("a", phone, T0 - timedelta(seconds=5), T0 + timedelta(days=3)))
+        assert (ended.recorded, ended.updated) == (0, 1)
+        assert stored(stack.engine, "a") == [(phone, T0 - timedelta(seconds=5), T0 + timedelta(days=3))]
+
     def test_bound_accounts_within_the_lookback_only(self, stack: Stack) -> None:
         phone = "+8613800138000"
         at = T0 + timedelta(days=365)

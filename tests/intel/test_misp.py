@@ -216,3 +216,12 @@ def test_a_malformed_event_is_refused_and_nothing_is_stored(
 def test_an_unknown_tlp_or_group_is_refused(client: TestClient, admin_key: str) -> None:
     for params in ({"lists": "blocked_phones", "tlp": "purple"}, {"lists": "blocked_phones", "group": "nobody"}):
         assert client.get("/v1/intel/misp", params=params, headers=auth(admin_key)).status_code == 422
+
+
+def test_a_value_that_normalises_past_the_stored_length_is_refused(client: TestClient, admin_key: str) -> None:
+    # 2048 characters as sent; normalising writes the empty path as "/", one character more than a list holds.
+    url = "http://shop.example.com?q=" + "a" * (2048 - len("http://shop.example.com?q="))
+    response = _import(client, admin_key, _event(_attribute("url", url), _attribute("ip-dst", "203.0.113.9")))
+    assert response.status_code == 422, response.text
+    names = {item["name"] for item in client.get("/v1/lists", headers=auth(admin_key)).json()}
+    assert not any(name.startswith("intel_") for name in names)

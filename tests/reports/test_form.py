@@ -85,6 +85,15 @@ class TestPages:
         assert os.stat(key_file).st_mode & 0o777 == 0o600
         assert len(key_file.read_bytes().strip()) >= signing.MIN_KEY_BYTES
 
+    def test_an_empty_generated_key_file_forges_nothing(self, client: TestClient, settings: Settings) -> None:
+        # A process that died between creating the key file and writing it leaves it empty: that must
+        # not become an empty HMAC key, with which anyone can sign a reporter token.
+        key_file = settings.data_dir / signing.KEY_FILE
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(b"")
+        forged = signing.sign_reporter(b"", "victim-1", expires_at=4_000_000_000)
+        assert client.get(f"/report?reporter={forged}").status_code == 503
+
 
 class TestFiling:
     def test_a_form_report_is_filed_with_evidence_and_clusters_like_an_api_report(

@@ -402,6 +402,11 @@ def screening_view(record: DecisionRecord, *, reveal: bool) -> ScreeningView | N
         # when screening failed or missed an unusual spelling.
         digits = [(m.start(), m.end(), "phone") for m in _DIGIT_RUN.finditer(text)]
         view.text = _mask_spans(text, [*personal, *digits])
+        # Screening's explanation names each flagged indicator by its value ("indicator phone +86...").
+        view.explanation = [
+            _mask_spans(line, [(m.start(), m.end(), "phone") for m in _DIGIT_RUN.finditer(line)])
+            for line in view.explanation
+        ]
     return view
 
 

@@ -139,18 +139,26 @@ def _covers(row: PhoneBinding, fact: BindingFact) -> bool:
         return False
     if start == fact.bound_at:
         return True
-    return start <= fact.bound_at and (row.unbound_at is None or fact.bound_at < ensure_utc(row.unbound_at))
+    if start > fact.bound_at:
+        # An ended binding known from earlier on that spans the row's start is that binding (ended).
+        return fact.unbound_at is not None and start < fact.unbound_at
+    return row.unbound_at is None or fact.bound_at < ensure_utc(row.unbound_at)
 
 
 def _apply(rows: list[PhoneBinding], fact: BindingFact, *, now: datetime, outcome: Recorded) -> PhoneBinding | None:
     """Apply one fact to an account's bindings (oldest first); return the new row, if one is needed."""
     cover = next((row for row in rows if _covers(row, fact)), None)
     if cover is not None:
-        if fact.unbound_at is not None and (
+        earlier = ensure_utc(cover.bound_at) > fact.bound_at
+        if earlier:
+            cover.bound_at = fact.bound_at  # it was bound earlier than we knew
+        ends = fact.unbound_at is not None and (
             cover.unbound_at is None or ensure_utc(cover.unbound_at) != fact.unbound_at
-        ):
+        )
+        if ends:
             cover.unbound_at = fact.unbound_at
             cover.unbind_source = fact.source
+        if earlier or ends:
             cover.updated_at = now
             outcome.updated += 1
         else:

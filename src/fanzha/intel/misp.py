@@ -159,6 +159,8 @@ def build_event(
 
 # ---- import -----------------------------------------------------------------------------------------
 
+MAX_VALUE = 2048
+"""The longest list entry value (``list_entries.value``)."""
 Text = Annotated[str, StringConstraints(max_length=2048)]
 
 
@@ -340,6 +342,12 @@ def _map(
             raise InvalidInput(
                 f"attribute {attribute_id}: {error}", details=[{"field": "value", "id": attribute_id}]
             ) from None
+        if len(value) > MAX_VALUE:
+            # Normalising can lengthen a value (a "/" path, punycode): it must still fit a list entry.
+            raise InvalidInput(
+                f"attribute {attribute_id}: the value is longer than {MAX_VALUE} characters once normalised",
+                details=[{"field": "value", "id": attribute_id}],
+            )
         list_name, list_kind = imported_list_name(kind), kind
     confidence = tags.get("confidence")
     reason = f"MISP {attribute_id}" + ("" if confidence is None else f" (confidence {confidence})")

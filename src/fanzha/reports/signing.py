@@ -71,7 +71,11 @@ def form_key(settings: Settings) -> bytes:
         else:
             with os.fdopen(descriptor, "w", encoding="ascii") as handle:
                 handle.write(secrets.token_urlsafe(32))
-    return path.read_bytes().strip()
+    value = path.read_bytes().strip()
+    if len(value) < MIN_KEY_BYTES:
+        # Empty or cut short (a process died, or is still writing it): never sign or verify with it.
+        raise FormUnavailable(f"the report form key {path} is missing its content; delete it to make a new one")
+    return value
 
 
 def _mac(key: bytes, label: str, *parts: str) -> str:

@@ -109,6 +109,13 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
 
 
+def _hide_reporter(value: Any) -> Any:
+    """A filed report's audit entry names who reported it; that is kept from roles that may not reveal it."""
+    if isinstance(value, dict) and "reporter" in value:
+        return {**value, "reporter": "***"}
+    return value
+
+
 def _row(entry: AuditEntry, *, reveal: bool) -> dict[str, Any]:
     shown = (lambda text: text) if reveal else mask_digits
     page = OBJECT_PAGES.get(entry.object_type)
@@ -121,8 +128,8 @@ def _row(entry: AuditEntry, *, reveal: bool) -> dict[str, Any]:
         "object_id": shown(entry.object_id),
         "object_url": page.format(id=entry.object_id) if page and "/" not in entry.object_id else None,
         "reason": shown(entry.reason or ""),
-        "before": shown(_json(entry.before)),
-        "after": shown(_json(entry.after)),
+        "before": shown(_json(entry.before if reveal else _hide_reporter(entry.before))),
+        "after": shown(_json(entry.after if reveal else _hide_reporter(entry.after))),
         "hash": entry.hash,
     }
 

@@ -19,6 +19,7 @@ from fanzha.cases import service as cases_service
 from fanzha.cases.schemas import CaseDecision, EvidenceIn
 from fanzha.cases.states import MANUAL, OPEN, CaseState, SubjectType
 from fanzha.console import casework
+from fanzha.console.redact import mask_digits
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc, utcnow
 from fanzha.kit.errors import Conflict, InvalidInput, NotFound
@@ -74,6 +75,11 @@ def _case_values(
     case = cases_service.get(session, case_id)
     now = utcnow()
     detail = cases_service.detail(session, case, reveal=reveal)
+    if not reveal:
+        # Descriptions are free text (a reporter's, a reviewer's): numbers in them are masked too.
+        detail["evidence"] = [
+            {**item, "description": mask_digits(item.get("description") or "")} for item in detail["evidence"]
+        ]
     decisions_visible = console.can(Permission.decisions_read)
     accounts = casework.accounts_of(session, case)
     history = {case.id: case}

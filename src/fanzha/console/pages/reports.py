@@ -253,7 +253,11 @@ def _render_report(console: Console, request: Request, report_id: int, *, reveal
             category=_category_label(report.category, locale),
             narrative=report.text if reveal else mask_digits(report.text),
             subjects=subjects,
-            evidence=list(report.evidence or []),
+            # The reporter types the descriptions: numbers in them are masked as in the narrative.
+            evidence=[
+                item if reveal else {**item, "description": mask_digits(str(item.get("description") or ""))}
+                for item in report.evidence or []
+            ],
             track=track,
             reporter=report.reporter_id if reveal else None,
             revealed=reveal,

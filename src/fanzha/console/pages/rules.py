@@ -441,7 +441,9 @@ def fixtures(request: Request, console: ConsoleAction, source: Source, filename:
     compiled, diagnostics = _compile(request, _posted(source), filename)
     if compiled is None:
         return _fixtures_panel(console, status_code=422, invalid=len(diagnostics))
-    found = fixture_file_for(compiled, filename, runtime.settings)
+    # The fixture file is looked for beside the file the active set was pushed from, never beside a
+    # path the browser sent: that would let a reader probe the server's files.
+    found = fixture_file_for(compiled, runtime.rules.current().filename, runtime.settings)
     if found is None:
         return _fixtures_panel(console, pack=compiled.name)
     name, text = found
