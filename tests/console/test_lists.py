@@ -189,3 +189,26 @@ def test_numbers_in_an_entry_reason_are_masked_for_an_analyst(
         body = console_client.get(url).text
         assert "reported with" in body
         assert OTHER_PHONE not in body, url
+
+
+def test_a_role_without_reveal_searches_personal_data_whole_not_by_prefix(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys
+) -> None:
+    _add(console_client, keys.admin, "blocked_phones", PHONE)
+    _add(console_client, keys.admin, "blocked_phones", OTHER_PHONE)
+    sign_in(console_client, make_console_user(Role.analyst))
+    search = "/console/lists/blocked_phones?q="
+    # A prefix would confirm digits of a masked number one at a time.
+    assert _entry_values(console_client.get(search + "%2B86138").text) == []
+    assert _entry_values(console_client.get(search + "138 0013 8000").text) == ["+86*******8000"]
+    assert _entry_values(console_client.get(search + "not a phone").text) == []
+
+
+def test_a_role_that_may_reveal_keeps_prefix_search(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys
+) -> None:
+    _add(console_client, keys.admin, "blocked_phones", PHONE)
+    _add(console_client, keys.admin, "blocked_phones", OTHER_PHONE)
+    sign_in(console_client, make_console_user(Role.senior_reviewer))
+    assert len(_entry_values(console_client.get("/console/lists/blocked_phones?q=%2B86138").text)) == 1
+    assert len(_entry_values(console_client.get("/console/lists/blocked_phones?q=%2B8613").text)) == 2

@@ -28,6 +28,7 @@ from fanzha.kit.clock import ensure_utc, iso_or_none
 from fanzha.kit.errors import FanzhaError, InvalidInput, NotFound
 from fanzha.kit.web import runtime_of, unit_of_work
 from fanzha.lists import service as lists_service
+from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
 from fanzha.lists.models import IndicatorList, ListEntry
 from fanzha.lists.repository import ListRepository
 
@@ -82,6 +83,16 @@ def lists_page(request: Request, console: ConsolePage, q: Annotated[str, Query(m
         )
 
 
+def _exact_search(indicator_list: IndicatorList, q: str) -> str | None:
+    """The normalised value to match whole on a personal-data list (``""`` matches nothing); None elsewhere."""
+    if indicator_list.kind not in PERSONAL_TYPES:
+        return None
+    try:
+        return normalize_value(ListKind(indicator_list.kind), q)
+    except (InvalidListValue, ValueError):
+        return ""
+
+
 def _list_page(
     console: Console,
     request: Request,
@@ -97,9 +108,18 @@ def _list_page(
     with unit_of_work(request) as session:
         indicator_list = lists_service.get_list(session, name=name)
         # Search is a prefix of the stored (normalised) value: a phone is searched as +86138...
+        # Personal data is searched whole for a role that may not reveal it: a prefix search would let
+        # it rebuild a masked number one digit at a time.
+        exact = _exact_search(indicator_list, q) if q and not console.can(Permission.personal_data_reveal) else None
         rows = lists_service.entries(
-            session, list_name=name, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, prefix=q or None
+            session,
+            list_name=name,
+            limit=PAGE_SIZE + 1,
+            offset=(page - 1) * PAGE_SIZE,
+            prefix=(exact if exact is not None else q) or None,
         )
+        if exact is not None:
+            rows = [row for row in rows if row.value == exact]
         entries = [_entry_row(entry, indicator_list.kind, reveal=reveal) for entry in rows[:PAGE_SIZE]]
         base = {"q": q} if q else {}
         return console.render(
