@@ -181,3 +181,22 @@ def test_the_reporter_in_the_log_is_hidden_from_an_auditor(
     csrf = sign_in(console_client, make_console_user(Role.admin, "boss"))
     revealed = console_client.post("/console/audit/reveal", data={"csrf_token": csrf, "reason": "complaint"})
     assert reporter in revealed.text
+
+
+def test_an_auditor_matches_object_ids_whole_so_masked_numbers_cannot_be_probed(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys
+) -> None:
+    console_client.post(
+        "/v1/lists/blocked_phones/entries", json={"value": PHONE, "reason": "notice"}, headers=auth(keys.admin)
+    )
+    sign_in(console_client, make_console_user(Role.auditor))
+    probe = console_client.get("/console/audit", params={"object_id": "blocked_phones:+86138"}).text
+    assert _actions(probe) == []
+    assert _actions(console_client.get("/console/audit", params={"object_id": f"blocked_phones:{PHONE}"}).text) == [
+        "list.entry.add"
+    ]
+    console_client.cookies.clear()
+    sign_in(console_client, make_console_user(Role.admin, "boss"))
+    assert _actions(console_client.get("/console/audit", params={"object_id": "blocked_phones:+86138"}).text) == [
+        "list.entry.add"
+    ]

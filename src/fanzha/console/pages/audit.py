@@ -49,7 +49,8 @@ OBJECT_PAGES = {
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
-    """What the log is narrowed to; prefixes for actor and object id, exact action and object type."""
+    """What the log is narrowed to: a prefix of the actor and the object id (the whole id for a role that
+    may not reveal personal data), the exact action and object type, a time range."""
 
     actor: str = ""
     action: str = ""
@@ -76,9 +77,19 @@ def _moment(value: str, field: str) -> datetime | None:
         raise InvalidInput(f"{field}: not a date and time: {value!r}", details=[{"field": field}]) from None
 
 
-def search(session: Session, wanted: AuditFilter, *, limit: int, before_seq: int | None = None) -> list[AuditEntry]:
-    """Newest first. ``seq`` is the primary key, so paging walks it backwards; only ``action`` has its own
-    index, so a narrow filter on another column over an old stretch of a large log reads more rows."""
+def search(
+    session: Session,
+    wanted: AuditFilter,
+    *,
+    limit: int,
+    before_seq: int | None = None,
+    object_id_prefix: bool = True,
+) -> list[AuditEntry]:
+    """Newest first; ``seq`` is the primary key, so paging walks it backwards.
+
+    ``object_id_prefix=False`` matches the object id whole: object ids can hold personal data
+    (``blocked_phones:+86...``), and a prefix search would rebuild a masked one digit by digit.
+    """
     since, until = wanted.bounds()
     statement = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if before_seq is not None:
@@ -89,8 +100,10 @@ def search(session: Session, wanted: AuditFilter, *, limit: int, before_seq: int
         statement = statement.where(AuditEntry.action == wanted.action)
     if wanted.object_type:
         statement = statement.where(AuditEntry.object_type == wanted.object_type)
-    if wanted.object_id:
+    if wanted.object_id and object_id_prefix:
         statement = statement.where(AuditEntry.object_id.startswith(wanted.object_id, autoescape=True))
+    elif wanted.object_id:
+        statement = statement.where(AuditEntry.object_id == wanted.object_id)
     if since is not None:
         statement = statement.where(AuditEntry.at >= since)
     if until is not None:
@@ -145,7 +158,13 @@ def _render(
     mark: int | None = None,
 ) -> HTMLResponse:
     with unit_of_work(request) as session:
-        rows = search(session, wanted, limit=PAGE_SIZE + 1, before_seq=before_seq)
+        rows = search(
+            session,
+            wanted,
+            limit=PAGE_SIZE + 1,
+            before_seq=before_seq,
+            object_id_prefix=console.can(Permission.personal_data_reveal),
+        )
         entries = [_row(entry, reveal=reveal) for entry in rows[:PAGE_SIZE]]
         actions = known_actions(session)
     query = wanted.query()
@@ -241,7 +260,10 @@ def export(
     console.require(Permission.audit_read)
     wanted = AuditFilter(actor.strip(), action.strip(), object_type.strip(), object_id.strip(), since, until)
     with unit_of_work(request) as session:
-        rows = [_row(entry, reveal=False) for entry in search(session, wanted, limit=EXPORT_LIMIT)]
+        found = search(
+            session, wanted, limit=EXPORT_LIMIT, object_id_prefix=console.can(Permission.personal_data_reveal)
+        )
+        rows = [_row(entry, reveal=False) for entry in found]
     header = ["seq", "at", "actor", "action", "object_type", "object_id", "reason", "before", "after", "hash"]
     text = csv_text(
         header,
