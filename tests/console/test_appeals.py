@@ -122,3 +122,22 @@ def test_whoever_decided_the_measure_cannot_handle_its_appeal(
     assert "appeal-claim" not in page
     assert "您作出或批准了原处置" in page
     assert post_form(console_client, f"{url}/claim", csrf).status_code == 403
+
+
+def test_numbers_typed_into_grounds_and_reasons_are_masked_on_the_appeal_and_case_pages(
+    console_client: TestClient, keys: Keys, make_console_user: Callable[..., ConsoleUserLogin]
+) -> None:
+    case = open_blocked_case(console_client, keys, "appeal-digits", "appeal-digits-ev")
+    analyst = TestClient(console_client.app, base_url="http://testserver")
+    claim_and_restrict(analyst, sign_in(analyst, make_console_user(Role.analyst)), case["id"])
+    measure = console_client.get(f"/v1/cases/{case['id']}", headers=auth(keys.analyst)).json()["measures"][0]
+    appeal = console_client.post(
+        "/v1/appeals",
+        json={"measure_id": measure["id"], "account_id": "appeal-digits", "grounds": "call me on 13912345678"},
+        headers=auth(keys.client),
+    ).json()
+    sign_in(console_client, make_console_user(Role.auditor))
+    for url in (f"/console/appeals/{appeal['id']}", f"/console/cases/{case['id']}"):
+        page = console_client.get(url).text
+        assert "13912345678" not in page, url
+        assert "call me on" in page, url

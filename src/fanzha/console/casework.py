@@ -13,7 +13,7 @@ import math
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +26,7 @@ from fanzha.cases import service as cases_service
 from fanzha.cases.models import Case
 from fanzha.cases.repository import CaseRepository
 from fanzha.cases.states import STRONG_LINKS, SubjectType
+from fanzha.console.redact import mask_digits
 from fanzha.decisions.models import DecisionRecord
 from fanzha.decisions.pipeline import SCREENING_KIND_BY_EVENT
 from fanzha.decisions.repository import DecisionRepository
@@ -270,7 +271,8 @@ def timeline(
                     )
                 )
     items.sort(key=lambda item: item.at, reverse=True)
-    return items[:limit]
+    # Reasons and grounds are free text people typed: numbers in them are masked like the event text.
+    return [replace(item, detail=mask_digits(item.detail)) if item.detail else item for item in items[:limit]]
 
 
 # ---- decision records of a case -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from fanzha.auth.service import Principal
 from fanzha.console import service
 from fanzha.console.i18n import Locale, Translator, negotiate, parse_locale
 from fanzha.console.models import ConsoleUser
+from fanzha.console.redact import mask_digits
 from fanzha.kit.errors import FanzhaError, InvalidInput
 from fanzha.kit.web import runtime_of, unit_of_work
 
@@ -77,6 +78,7 @@ def templates() -> Environment:
     )
     environment.filters["when"] = format_time
     environment.filters["mask"] = mask
+    environment.filters["mask_digits"] = mask_digits
     environment.globals["highlight"] = highlight
     return environment
 
