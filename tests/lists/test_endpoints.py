@@ -68,3 +68,14 @@ class TestListEntries:
         assert "vip_devices" in names
         clash = client.put("/v1/lists/vip_devices", json={"kind": "phone"}, headers=auth(admin_key))
         assert clash.status_code == 422
+
+
+def test_a_value_that_grows_past_the_stored_length_when_normalised_is_refused(
+    client: TestClient, admin_key: str
+) -> None:
+    head = "HTTP://EXAMPLE.COM?q="
+    value = head + "a" * (2048 - len(head))  # accepted as sent; normalised it gains "/" before "?"
+    answer = client.post("/v1/lists/blocked_urls/entries", json={"value": value}, headers=auth(admin_key))
+    assert answer.status_code == 422, answer.text
+    assert "once normalised" in answer.json()["message"]
+    assert client.get("/v1/lists/blocked_urls/entries", headers=auth(admin_key)).json()["items"] == []

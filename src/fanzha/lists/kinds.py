@@ -67,6 +67,10 @@ class ListKind(StrEnum):
     keyword = "keyword"
 
 
+MAX_VALUE_LENGTH = 2048
+"""The longest value a list entry stores (``list_entries.value``)."""
+
+
 class InvalidListValue(InvalidInput, ValueError):
     """A value cannot be put on (or looked up in) a list of the given kind; the message says why."""
 
@@ -92,7 +96,11 @@ def normalize_value(kind: ListKind, value: str) -> str:
     """
     if not isinstance(value, str):
         raise InvalidListValue(f"list values are text, not {type(value).__name__}")
-    return _NORMALIZERS[kind](value)
+    normalized = _NORMALIZERS[kind](value)
+    if len(normalized) > MAX_VALUE_LENGTH:
+        # Normalising can lengthen a value (a URL's "/" before "?", punycode), past what is stored.
+        raise InvalidListValue(f"the value is longer than {MAX_VALUE_LENGTH} characters once normalised")
+    return normalized
 
 
 def domain_of(url: str) -> str | None:
