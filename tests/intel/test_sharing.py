@@ -190,3 +190,13 @@ def test_hashing_is_per_group_and_cached() -> None:
     assert account is not None
     assert account("acct-42") == salted_hash("salt-a", "acct-42")
     assert phone_a.cache_info().hits >= 1  # type: ignore[attr-defined]
+
+
+def test_two_sharing_groups_that_name_the_same_lists_with_different_salts_are_refused() -> None:
+    from fanzha.intel.stix import hashed_list_hashers
+    from fanzha.kit.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="name the same lists"):
+        hashed_list_hashers({"partner-a": "salt one", "Partner.A": "salt two"})
+    same = hashed_list_hashers({"partner-a": "one salt", "partner_a": "one salt"})
+    assert same("intel_phone_sha256_partner_a") is not None

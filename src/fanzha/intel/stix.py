@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from fanzha.kit.errors import InvalidInput
 from fanzha.lists.kinds import InvalidListValue, ListKind
 from fanzha.lists.runtime import normalized_cached
 
@@ -147,7 +148,15 @@ def hashed_list_hashers(salts: Mapping[str, str]) -> Callable[[str], Callable[[s
     get None and are looked up as they are.
     """
     hashers: dict[str, Callable[[str], str | None]] = {}
+    slugs: dict[str, str] = {}
     for group, salt in salts.items():
+        other = slugs.setdefault(_group_slug(group), group)
+        if other != group and salts[other] != salt:
+            # Both groups' hashes would land on one list, matched with only one of the two salts.
+            raise InvalidInput(
+                f"sharing groups {other!r} and {group!r} name the same lists (intel_*_sha256_{_group_slug(group)})"
+                " but have different salts; rename one in FANZHA_SHARING_SALTS"
+            )
         for kind in HASHABLE_KINDS:
             hashers[hashed_list_name(kind, group)] = _hasher(kind, salt)
     return hashers.get
