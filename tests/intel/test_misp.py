@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from fanzha.auth.roles import Role
 from fanzha.intel.stix import salted_hash
 from fanzha.runtime import Runtime
 from fanzha.settings import Settings
@@ -225,3 +227,15 @@ def test_a_value_that_normalises_past_the_stored_length_is_refused(client: TestC
     assert response.status_code == 422, response.text
     names = {item["name"] for item in client.get("/v1/lists", headers=auth(admin_key)).json()}
     assert not any(name.startswith("intel_") for name in names)
+
+
+def test_another_key_cannot_withdraw_by_writing_the_partners_name(
+    client: TestClient, admin_key: str, make_key: Callable[[Role], str]
+) -> None:
+    partner_key, other_key = make_key(Role.analyst), make_key(Role.analyst)
+    shared = _attribute("domain", "evil.example")
+    assert _import(client, partner_key, _event(shared)).status_code == 200
+    forged = _import(client, other_key, _event({**shared, "deleted": True}))  # claims to be CERT-X too
+    assert forged.json()["withdrawn"] == 0
+    assert set(_entries(client, admin_key, "intel_domain")) == {"evil.example"}
+    assert _import(client, partner_key, _event({**shared, "deleted": True})).json()["withdrawn"] == 1

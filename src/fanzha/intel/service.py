@@ -8,8 +8,8 @@ did) is recorded in the audit log too, as ``intel.stix.export``/``intel.misp.exp
 Imported indicators land in lists named by kind (``intel_domain``, ``intel_phone``, ...; hashed values
 in ``intel_<kind>_sha256_<group>``), each entry's ``source`` being ``stix:<identity name>; tlp:<level>``
 (or ``misp:<organisation>; tlp:<level>``) and its expiry the indicator's ``valid_until``. A revoked
-indicator (a deleted MISP attribute) withdraws the entry that the same partner put there (a partner's
-false-positive feedback); entries from other sources are left alone.
+indicator (a deleted MISP attribute) withdraws the entry that the same partner put there, through the
+same API key (a partner's false-positive feedback); entries from other sources are left alone.
 
 Exports carry this instance's sharing identity (``FANZHA_SHARING_IDENTITY_NAME``/``_ID``) and, besides
 the live entries, the entries removed here within the last ``withdrawn_days`` as revoked indicators, so
@@ -404,8 +404,10 @@ def _store(
             entry = lists_service.find_entry(session, list_name=list_name, value=value)
         except NotFound:
             continue
-        # Only the partner that shared an indicator can withdraw it, under whatever TLP it does so.
-        if source_owner(entry.source) != source_owner(item.source):
+        # Only the partner that shared an indicator can withdraw it, under whatever TLP it does so. The
+        # name in the document is the sender's own claim, so the withdrawal must also come through the
+        # key the indicator came in by: another partner's key cannot withdraw it by writing that name.
+        if source_owner(entry.source) != source_owner(item.source) or entry.created_by != actor:
             continue
         lists_service.remove_entry(
             session, list_name=list_name, value=value, actor=actor, reason=f"revoked by {item.source} ({item.reason})"
