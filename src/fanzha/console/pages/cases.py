@@ -177,6 +177,7 @@ def measure_fields(
 @router.post("/cases/{case_id}/reveal", include_in_schema=False)
 def reveal(case_id: int, request: Request, console: ConsoleAction, reason: Reason = "") -> HTMLResponse:
     """Show the case with personal data unmasked, once: the reveal is recorded in the audit log first."""
+    console.require(Permission.cases_read)
     console.require(Permission.personal_data_reveal)
     with unit_of_work(request) as session:
         cases_service.get(session, case_id)
