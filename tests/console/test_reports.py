@@ -182,3 +182,46 @@ def test_numbers_in_an_evidence_description_are_masked_for_an_analyst(
         assert page.status_code == 200
         assert "转到卡号" in page.text
         assert card not in page.text, url
+
+
+def test_an_uploaded_file_is_a_recorded_download_for_roles_that_may_reveal(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys, runtime: Runtime
+) -> None:
+    import hashlib
+
+    from tests.fixtures.reports import PNG, answers, form_link, open_form, reference_of, report_id_of
+
+    url = form_link(console_client, keys.client, "victim-file")
+    filed = console_client.post(
+        "/report",
+        data={**open_form(console_client, url), **answers()},
+        files=[("evidence", ("chat.png", PNG, "application/octet-stream"))],
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303, filed.text
+    report_id = report_id_of(reference_of(filed.headers["location"]))
+    digest = hashlib.sha256(PNG).hexdigest()
+    download = f"/console/reports/{report_id}/evidence/{digest}"
+
+    csrf = sign_in(console_client, make_console_user(Role.analyst))
+    assert 'data-testid="open-evidence"' not in console_client.get(f"/console/reports/{report_id}").text
+    assert console_client.post(download, data={"csrf_token": csrf}).status_code == 403
+
+    console_client.cookies.clear()
+    csrf = sign_in(console_client, make_console_user(Role.senior_reviewer))
+    assert 'data-testid="open-evidence"' in console_client.get(f"/console/reports/{report_id}").text
+    assert console_client.post(download, data={}).status_code == 403  # no CSRF token
+    answer = console_client.post(download, data={"csrf_token": csrf})
+    assert answer.status_code == 200
+    assert answer.content == PNG
+    assert answer.headers["content-type"] == "image/png"
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    other = f"/console/reports/{report_id}/evidence/{'0' * 64}"
+    assert console_client.post(other, data={"csrf_token": csrf}).status_code == 404
+    with runtime.sessions() as session:
+        reveals = session.execute(
+            select(AuditEntry.object_id).where(
+                AuditEntry.action == "personal_data.reveal", AuditEntry.object_type == "report_evidence"
+            )
+        ).scalars()
+        assert list(reveals) == [f"{report_id}:{digest}"]

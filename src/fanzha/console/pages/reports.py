@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +29,8 @@ from fanzha.console.redact import mask_digits
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc
 from fanzha.kit.errors import NotFound
-from fanzha.kit.web import unit_of_work
+from fanzha.kit.web import runtime_of, unit_of_work
+from fanzha.reports import evidence as evidence_files
 from fanzha.reports import service as reports_service
 from fanzha.reports.models import Report, ReportSubject
 from fanzha.reports.schemas import FraudCategory, ReportStatus
@@ -259,6 +260,7 @@ def _render_report(console: Console, request: Request, report_id: int, *, reveal
                 for item in report.evidence or []
             ],
             track=track,
+            can_open_evidence=console.can(Permission.personal_data_reveal),
             reporter=report.reporter_id if reveal else None,
             revealed=reveal,
             case=case,
@@ -287,3 +289,53 @@ def reveal(
             session, actor=console.actor, object_type="report", object_id=str(report_id), reason=reason.strip() or None
         )
     return _render_report(console, request, report_id, reveal=True)
+
+
+_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+}
+
+
+@router.post("/reports/{report_id}/evidence/{sha256}", include_in_schema=False)
+def evidence_file(
+    report_id: int,
+    sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    request: Request,
+    console: ConsoleAction,
+) -> Response:
+    """A file the reporter uploaded, as a download; it may show anyone, so opening it is a recorded reveal."""
+    console.require(Permission.cases_read)
+    console.require(Permission.personal_data_reveal)
+    with unit_of_work(request) as session:
+        report = reports_service.get(session, report_id)
+        item = next(
+            (
+                entry
+                for entry in report.evidence or []
+                if entry.get("sha256") == sha256 and str(entry.get("uri", "")).startswith(evidence_files.URI_PREFIX)
+            ),
+            None,
+        )
+        if item is None:
+            raise NotFound(f"report {report_id} has no uploaded file {sha256}")
+        stored = runtime_of(request).settings.data_dir / evidence_files.EVIDENCE_DIR / "sha256" / sha256[:2] / sha256
+        if not stored.is_file():
+            raise NotFound(f"the file {sha256} is not in the evidence store")
+        cases_service.record_reveal(
+            session, actor=console.actor, object_type="report_evidence", object_id=f"{report_id}:{sha256}", reason=None
+        )
+    media_type = str(item.get("type") or "application/octet-stream")
+    filename = f"evidence-{sha256[:12]}.{_EXTENSIONS.get(media_type, 'bin')}"
+    return Response(
+        stored.read_bytes(),
+        media_type=media_type,
+        headers={
+            # Always a download, never rendered in the console's origin.
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
