@@ -209,3 +209,17 @@ def test_csrf_token_is_on_every_signed_in_page(
 ) -> None:
     csrf = sign_in(console_client, make_console_user(Role.admin))
     assert csrf_of(console_client.get("/console/").text) == csrf
+
+
+def test_a_non_ascii_token_is_refused_not_a_server_error(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin]
+) -> None:
+    login = make_console_user(Role.analyst)
+    _form_token(console_client)  # sets the sign-in cookie
+    forged = console_client.post(
+        "/console/sign-in", data={"username": login.username, "password": login.password, "form_token": "令牌"}
+    )
+    assert forged.status_code == 403
+    sign_in(console_client, login)
+    answer = console_client.post("/console/sign-out", data={"csrf_token": "令牌"}, follow_redirects=False)
+    assert answer.status_code == 403

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 
 from fastapi.responses import Response
 
-from fanzha.notices.service import csv_safe
+from fanzha.kit.spreadsheets import formula_safe
 
-__all__ = ["csv_response", "csv_safe", "csv_text"]
+__all__ = ["csv_response", "csv_text"]
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -19,7 +19,9 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_safe(cell) if isinstance(cell, str) else ("" if cell is None else cell) for cell in row])
+        writer.writerow(
+            [formula_safe(cell) if isinstance(cell, str) else ("" if cell is None else cell) for cell in row]
+        )
     return out.getvalue()
 
 
@@ -30,3 +32,9 @@ def csv_response(text: str, filename: str) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"},
     )
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str):
+        return formula_safe(value)
+    return "" if value is None else value

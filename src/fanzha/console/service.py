@@ -6,7 +6,6 @@ gets no hint whether the password was right. Every sign-in, lockout and sign-out
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit import service as audit
 from fanzha.auth.roles import Role
-from fanzha.auth.service import Principal
+from fanzha.auth.service import Principal, hash_secret
 from fanzha.console.models import ConsoleSession, ConsoleUser
 from fanzha.console.repository import ConsoleRepository
 from fanzha.kit.clock import ensure_utc, utcnow
@@ -55,10 +54,6 @@ class SignedIn:
     token: str
     csrf_token: str
     user: ConsoleUser
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def principal_of(user: ConsoleUser) -> Principal:
@@ -150,7 +145,7 @@ def sign_in(session: Session, *, username: str, password: str, settings: Setting
     csrf_token = secrets.token_urlsafe(32)
     repository.add(
         ConsoleSession(
-            token_hash=_token_hash(token),
+            token_hash=hash_secret(token),
             user_id=user.id,
             csrf_token=csrf_token,
             created_at=now,
@@ -175,7 +170,7 @@ def resolve_session(
     if not token:
         return None
     repository = ConsoleRepository(session)
-    row = repository.session_by_token_hash(_token_hash(token))
+    row = repository.session_by_token_hash(hash_secret(token))
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
@@ -195,7 +190,7 @@ def resolve_session(
 def sign_out(session: Session, token: str | None) -> None:
     if not token:
         return
-    row = ConsoleRepository(session).session_by_token_hash(_token_hash(token))
+    row = ConsoleRepository(session).session_by_token_hash(hash_secret(token))
     if row is None or row.ended_at is not None:
         return
     row.ended_at = utcnow()

@@ -192,9 +192,14 @@ async def console_action(request: Request) -> Console:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not sent or not secrets.compare_digest(sent, console.csrf_token):
+    if not sent or not tokens_match(sent, console.csrf_token):
         raise CsrfRejected("the form has expired or did not come from this console; reload the page and try again")
     return console
+
+
+def tokens_match(sent: str, expected: str) -> bool:
+    """A constant-time comparison; as bytes, since ``compare_digest`` raises on non-ASCII text."""
+    return secrets.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
 
 
 ConsolePage = Annotated[Console, Depends(console_page)]

@@ -7,7 +7,6 @@ indexes of every running process (see :mod:`fanzha.lists.runtime`) learn about i
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from fanzha.audit import service as audit
 from fanzha.kit.clock import ensure_utc, iso_or_none, utcnow
 from fanzha.kit.errors import InvalidInput, NotFound
 from fanzha.kit.revisions.repository import RevisionRepository
+from fanzha.kit.spreadsheets import formula_safe
 from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
 from fanzha.lists.models import IndicatorList, ListEntry
 from fanzha.lists.repository import ListRepository
@@ -297,20 +297,11 @@ def export_csv(session: Session, *, list_name: str, out: TextIO) -> int:
     writer.writerow(["value", "reason", "source", "expires_at"])
     count = 0
     for value, reason, source, expires_at in ListRepository(session).iter_entries(list_name):
-        writer.writerow([_csv_safe(value), _csv_safe(reason), _csv_safe(source), iso_or_none(expires_at) or ""])
+        writer.writerow(
+            [formula_safe(value), formula_safe(reason), formula_safe(source), iso_or_none(expires_at) or ""]
+        )
         count += 1
     return count
-
-
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet; quote it so it is shown as text.
-    # Signed plain numbers (E.164 phone numbers) are not formulas and stay as they are.
-    if text and text[0] in "=+-@\t\r" and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def _chunks(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:

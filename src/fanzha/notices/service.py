@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +34,7 @@ from fanzha.cases.states import OPEN, CaseState, Priority, SourceType, SubjectTy
 from fanzha.entities import bindings
 from fanzha.kit.clock import ensure_utc, iso_or_none, utcnow
 from fanzha.kit.errors import Conflict, InvalidInput, NotFound
+from fanzha.kit.spreadsheets import formula_safe
 from fanzha.lists.kinds import InvalidListValue, ListKind, normalize_value
 from fanzha.lists.service import EntryChange
 from fanzha.measures import service as measures
@@ -452,14 +452,6 @@ FEEDBACK_COLUMNS = [
     "processed_at",
     "bind_periods",
 ]
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ]*$")
-
-
-def csv_safe(text: str) -> str:
-    """Quote a cell a spreadsheet would run as a formula; an E.164 phone number is a number, not a formula."""
-    if text and text[0] in "=+-@\t\r" and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def feedback_csv(rows: Sequence[dict[str, Any]]) -> str:
@@ -470,14 +462,14 @@ def feedback_csv(rows: Sequence[dict[str, Any]]) -> str:
         writer.writerow(
             [
                 str(row["position"]),
-                csv_safe(row["type"]),
-                csv_safe(row["value"]),
+                formula_safe(row["type"]),
+                formula_safe(row["value"]),
                 row["outcome"],
-                csv_safe(";".join(row["accounts"])),
-                csv_safe(";".join(row["measures"])),
-                csv_safe(row["note"]),
+                formula_safe(";".join(row["accounts"])),
+                formula_safe(";".join(row["measures"])),
+                formula_safe(row["note"]),
                 row["processed_at"].isoformat(),
-                csv_safe(";".join(row["bind_periods"])),
+                formula_safe(";".join(row["bind_periods"])),
             ]
         )
     return out.getvalue()

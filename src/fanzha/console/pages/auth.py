@@ -19,6 +19,7 @@ from fanzha.console.web import (
     CsrfRejected,
     render,
     request_locale,
+    tokens_match,
 )
 from fanzha.kit.web import runtime_of, unit_of_work
 
@@ -75,7 +76,7 @@ def sign_in(
     next: Annotated[str, Form(max_length=2000)] = "/console/",
 ) -> Response:
     cookie = request.cookies.get(SIGN_IN_COOKIE)
-    if not cookie or not secrets.compare_digest(cookie, form_token):
+    if not cookie or not tokens_match(cookie, form_token):
         raise CsrfRejected("the sign-in form has expired; reload the page and try again")
     t = request_locale(request)
     with unit_of_work(request) as session:
