@@ -6,7 +6,9 @@ background jobs (``--jobs off``: none in this process or beside it; ``worker``: 
 at 800 decisions/s for 3 s, then sends ``--rate`` decisions/s for ``--duration`` seconds and prints
 the client's p50/p99 (from the scheduled send time) and the server's own p50/p99 upper bounds
 (from its ``fanzha_decision_request_seconds`` histogram). Unlike ``bench/decisions.py`` there is
-no saturating closed loop before the latency run.
+no saturating closed loop before the latency run. ``--jobs bare`` probes the bare Starlette
+endpoint of ``bench/bare_app.py`` the same way: the latency this machine adds at that rate with no
+fanzha at all (on a shared virtual machine its p99 moves from run to run).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +32,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from events import make_events
 from loadgen import open_loop
 
-from decisions import BIN, histogram_percentile, requests_for, server_histogram, wait_healthy
+from decisions import BIN, histogram_percentile, requests_for, server_histogram, wait_healthy, wait_healthy_bare
+
+
+def journal_counts(port: int, key: str | None) -> dict[str, float]:
+    """How often the journal met another process's write lock: batches overflowed, batches that waited."""
+    if key is None:
+        return {}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        lines = answer.read().decode().splitlines()
+    wanted = {
+        "fanzha_journal_overflow_batches_total": "overflow_batches",
+        "fanzha_journal_lock_waits_total": "lock_waits",
+    }
+    counts: dict[str, float] = {}
+    for line in lines:
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            counts[wanted[name]] = float(value)
+    return counts
 
 
 def probe(jobs: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="fanzha-latency-"))
     env = {**os.environ, "FANZHA_DATA_DIR": str(data_dir), "FANZHA_LOG_LEVEL": "warning"}
+    bare = jobs == "bare"
+    command = (
+        [str(BIN / "uvicorn"), "bare_app:app", "--port", str(args.port), "--no-access-log", "--log-level", "warning"]
+        if bare
+        else [str(BIN / "fanzha"), "serve", "--port", str(args.port), "--jobs", jobs]
+    )
     server = subprocess.Popen(
-        [str(BIN / "fanzha"), "serve", "--port", str(args.port), "--jobs", jobs],
+        command,
         env=env,
+        cwd=Path(__file__).resolve().parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_healthy(args.port)
-        key = (data_dir / "first-admin.key").read_text().strip()
+        if bare:
+            wait_healthy_bare(args.port)
+            key = None
+        else:
+            wait_healthy(args.port)
+            key = (data_dir / "first-admin.key").read_text().strip()
         stream = requests_for(make_events(40_000, seed=5), args.port, key)
         gc.collect()
         gc.disable()
@@ -65,6 +98,7 @@ def probe(jobs: str, args: argparse.Namespace) -> dict[str, Any]:
             "client_p99_ms": round(result.percentile(0.99) * 1000, 2),
             "server_p50_ms_at_most": histogram_percentile(before, after, 0.5),
             "server_p99_ms_at_most": histogram_percentile(before, after, 0.99),
+            **journal_counts(args.port, key),
         }
     finally:
         server.terminate()
@@ -78,7 +112,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=18775)
-    parser.add_argument("--jobs", nargs="+", default=["off", "worker"], choices=["off", "worker", "inline"])
+    parser.add_argument("--jobs", nargs="+", default=["off", "worker"], choices=["off", "worker", "inline", "bare"])
     args = parser.parse_args()
     results = [probe(jobs, args) for _ in range(args.runs) for jobs in args.jobs]
     for result in results:

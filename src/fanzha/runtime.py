@@ -106,7 +106,11 @@ class Runtime:
         self.seen_path = settings.data_dir / "seen-events.bloom"
         seen, self._seen_since = self._load_seen()
         self.journal = DecisionJournal(
-            self.engine, max_batch=settings.journal_max_batch, inline=self.engine.dialect.name == "sqlite"
+            self.engine,
+            max_batch=settings.journal_max_batch,
+            inline=self.engine.dialect.name == "sqlite",
+            spill_dir=settings.data_dir / "journal-spill",
+            synchronous=settings.sqlite_synchronous,
         )
         world = LiveWorld(self.lists, self.labels, self.accounts)
         self.warnings = WarningIssuer(
@@ -135,6 +139,7 @@ class Runtime:
         )
         self.active_measures = ActiveMeasuresLookup(self.engine)
         self.metrics = DecisionMetrics()
+        self.metrics.watch_journal(self.journal)
         self._refresh_lock = threading.Lock()
 
     def _after_decision(self, outcome: DecisionOutcome, response: Mapping[str, object]) -> None:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -53,6 +55,23 @@ class TestDecide:
         with runtime.sessions() as session:
             stored = session.execute(sa.text("SELECT decision FROM decisions WHERE event_id = 'e-4'")).scalar_one()
         assert stored == body["decision"]
+
+    def test_answered_from_the_overflow_while_another_process_writes(
+        self, client: TestClient, admin_key: str, runtime: Runtime
+    ) -> None:
+        if runtime.engine.dialect.name != "sqlite":
+            pytest.skip("the overflow file is SQLite's: PostgreSQL has row locks")
+        other = sqlite3.connect(str(runtime.engine.url.database), timeout=30)
+        other.execute("BEGIN IMMEDIATE")  # e.g. the worker committing a case
+        try:
+            body = decide(client, admin_key, event("e-ovf"))
+            response = client.get("/v1/decisions/e-ovf", headers=auth(admin_key))
+            assert response.status_code == 200, response.text
+            assert response.json()["response"] == body
+            assert b"fanzha_journal_overflow_batches_total 1.0" in runtime.metrics.render()
+        finally:
+            other.rollback()
+            other.close()
 
     def test_record_explains_the_decision(self, client: TestClient, admin_key: str) -> None:
         client.post("/v1/lists/blocked_devices/entries", json={"value": "dev-bad"}, headers=auth(admin_key))

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+from fanzha.decisions import spill
 from fanzha.decisions.journal import DecisionJournal, JournalItem
 from fanzha.kit import migrate
 from fanzha.kit.clock import utcnow
@@ -62,3 +64,116 @@ class TestInlineJournal:
         finally:
             journal.stop()
             engine.dispose()
+
+
+def count_rows(path: Path, table: str) -> int:
+    return int(sqlite3.connect(path).execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+class TestOverflow:
+    """While another process holds SQLite's write lock, batches are answered from the overflow file."""
+
+    def test_answers_without_waiting_then_moves_everything_in_order(self, tmp_path: Path) -> None:
+        path = tmp_path / "j.db"
+        engine = create_db_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        journal.start()
+
+        async def write(items: list[JournalItem]) -> list[object]:
+            return list(await asyncio.gather(*(journal.submit_async(item) for item in items)))
+
+        try:
+            assert asyncio.run(write([decision_item("a")])) == [None]
+            other = sqlite3.connect(path, timeout=30)
+            other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            queued = JournalItem(
+                event_id="q",
+                inbox={"event_id": "q", "received_at": utcnow(), "payload": {"event_id": "q"}},
+            )
+
+            async def while_locked() -> list[object]:
+                first = await asyncio.wait_for(write([decision_item("b"), queued]), timeout=2)
+                # The overflow is not moved in yet, so later batches overflow too (order is kept).
+                second = await asyncio.wait_for(
+                    write([decision_item("c"), JournalItem(event_id="q", inbox_done=True)]), timeout=2
+                )
+                return first + second
+
+            assert asyncio.run(while_locked()) == [None, None, None, None]
+            assert journal.spilled_batches == 2
+            assert journal.busy_handoffs == 0
+            waiting = journal.waiting_decision("b")
+            assert waiting is not None
+            assert waiting["occurred_at"].tzinfo is not None
+            assert count_rows(path, "decisions") == 1  # nothing moved while the lock is held
+            other.rollback()
+            deadline = asyncio.run(_wait_until(lambda: count_rows(path, "decisions") == 3))
+            assert deadline
+            assert count_rows(path, "event_inbox") == 0  # inserted, then deleted: in answer order
+            assert journal.waiting_decision("b") is None
+        finally:
+            journal.stop()
+            engine.dispose()
+        assert list((tmp_path / "spill").iterdir()) == []  # an empty overflow file is removed at stop
+
+    def test_an_event_already_stored_is_answered_with_the_stored_answer(self, tmp_path: Path) -> None:
+        path = tmp_path / "j.db"
+        engine = create_db_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        journal.start()
+
+        async def write(item: JournalItem) -> object:
+            return await journal.submit_async(item)
+
+        try:
+            asyncio.run(write(decision_item("a")))
+            other = sqlite3.connect(path, timeout=30)
+            other.execute("BEGIN IMMEDIATE")
+            retry = decision_item("a")
+            assert retry.decision is not None
+            retry.decision["response"] = {"event_id": "a", "decision": "block"}
+            assert asyncio.run(write(retry)) == {"event_id": "a", "decision": "allow"}
+            other.rollback()
+        finally:
+            journal.stop()
+            engine.dispose()
+
+    def test_a_crashed_process_overflow_is_moved_at_start_once(self, tmp_path: Path) -> None:
+        path = tmp_path / "j.db"
+        engine = create_db_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        already, fresh = decision_item("x"), decision_item("y")
+        for item in (already, fresh):
+            item.outbox.append({"topic": "decision.made", "key": "a", "payload": {}, "created_at": utcnow()})
+        # A first journal stored x (with its outbox message) and crashed before forgetting it.
+        first = DecisionJournal(engine)
+        first.start()
+        first.submit(JournalItem.from_rows(already.rows())).result()
+        first.stop()
+        left = spill.SpillFile.create(tmp_path / "spill")
+        left.append([already.rows(), fresh.rows()])
+        left.close()  # the process is gone: its lock is released, its rows stay
+        assert count_rows(path, "outbox") == 1
+
+        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        journal.start()
+        try:
+            assert journal.recovered_items == 2
+            assert count_rows(path, "decisions") == 2
+            assert count_rows(path, "outbox") == 2  # y's message; x's was not written twice
+        finally:
+            journal.stop()
+            engine.dispose()
+        assert list((tmp_path / "spill").iterdir()) == []
+
+
+async def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return condition()

@@ -1,9 +1,11 @@
 """The decision journal: makes decisions durable before they are answered, with group commit.
 
-Requests hand their finished decision to one writer thread and wait for its future. The writer
-takes whatever has queued up (up to ``max_batch``) and commits it in one transaction, so a burst
-of concurrent requests costs one commit instead of one each. A decision whose ``event_id`` is
-already stored (a retry that raced the first attempt) resolves to the stored answer instead.
+Requests hand their finished decision to the journal and wait for it. The journal commits whatever
+has queued up (up to ``max_batch``) in one transaction, so a burst of concurrent requests costs one
+commit instead of one each. A decision whose ``event_id`` is already stored (a retry that raced the
+first attempt) resolves to the stored answer instead. On SQLite, a batch that finds the database's
+write lock taken by another process goes to the journal's overflow file (:mod:`.spill`) and is
+moved into the database once the lock is free.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from fanzha.decisions import spill
 from fanzha.decisions.repository import DecisionRepository
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,38 @@ class JournalItem:
     # instead of one cross-thread wake-up per request.
     loop: asyncio.AbstractEventLoop | None = None
     waiter: asyncio.Future[dict[str, Any] | None] | None = None
+
+    def rows(self) -> dict[str, Any]:
+        """The rows to write, as kept in the overflow file."""
+        return {
+            "event_id": self.event_id,
+            "decision": self.decision,
+            "outbox": self.outbox,
+            "accounts": self.accounts,
+            "warnings": self.warnings,
+            "inbox": self.inbox,
+            "inbox_done": self.inbox_done,
+        }
+
+    @classmethod
+    def from_rows(cls, rows: dict[str, Any]) -> JournalItem:
+        return cls(
+            event_id=rows["event_id"],
+            decision=rows.get("decision"),
+            outbox=list(rows.get("outbox") or []),
+            accounts=list(rows.get("accounts") or []),
+            warnings=list(rows.get("warnings") or []),
+            inbox=rows.get("inbox"),
+            inbox_done=bool(rows.get("inbox_done")),
+        )
+
+
+@dataclass
+class _SpilledBatch:
+    """Items answered from the overflow file, to be moved into the database in this order."""
+
+    items: list[JournalItem]
+    seqs: list[int]
 
 
 _STOP = object()
@@ -108,6 +144,18 @@ class _BatchWriter:
                 log.exception("decision journal commit failed")
                 return [(item, None, error) for item in batch]
 
+    def stored_answers(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored answers of already-decided event ids; reads never wait for the write lock."""
+        if self._connection is None or not event_ids:
+            return {}
+        try:
+            repository = DecisionRepository(self._connection)
+            found = {event_id: repository.get_response(event_id) for event_id in event_ids}
+            self._connection.rollback()
+        except OperationalError:
+            return {}
+        return {event_id: answer for event_id, answer in found.items() if answer is not None}
+
     def _write_one_by_one(self, batch: list[JournalItem]) -> list[Outcome]:
         # Rare: a duplicate slipped past the pre-check. Write one by one to isolate it.
         outcomes: list[Outcome] = []
@@ -164,6 +212,10 @@ def _write_rows(repository: DecisionRepository, batch: list[JournalItem]) -> dic
     return duplicates
 
 
+def _is_lock_wait(error: BaseException) -> bool:
+    return isinstance(error, OperationalError) and "locked" in str(error.orig)
+
+
 class DecisionJournal:
     """Commits decisions in batches: on the event loop itself (``inline``) or on a writer thread.
 
@@ -173,37 +225,83 @@ class DecisionJournal:
     ready in the same turn of the loop form one batch. With a networked database the commit waits
     on the network, so it belongs on the thread. Callers without an event loop always use the
     thread.
+
+    With ``spill_dir`` (inline only), a batch that finds SQLite's write lock held by another
+    process is made durable in this process's overflow file and answered at once; the writer
+    thread moves it into the database when the lock is free. Until every overflowed batch has
+    been moved, later batches overflow too, so the database receives them in the order they were
+    answered.
     """
 
-    def __init__(self, engine: Engine, *, max_batch: int = 512, inline: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 512,
+        inline: bool = False,
+        spill_dir: Path | None = None,
+        synchronous: str = "NORMAL",
+    ) -> None:
         self._thread_writer = _BatchWriter(engine)
         self._inline_writer = _BatchWriter(engine, wait=False)
         self._inline = inline
         self._pending: list[JournalItem] = []
         self._flush_scheduled = False
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[JournalItem | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[JournalItem | _SpilledBatch | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._started = False
+        self._stopping = False
+        self._spill_dir = spill_dir if inline else None
+        self._synchronous = synchronous
+        self._spill: spill.SpillFile | None = None
+        # Overflowed batches not yet in the database; changed by the loop (+) and the thread (-).
+        self._backlog = 0
+        self._backlog_lock = threading.Lock()
         self.batches = 0
         self.items = 0
         self.busy_handoffs = 0
+        self.spilled_batches = 0
+        self.recovered_items = 0
 
     def start(self) -> None:
-        """Start the writer thread (again, after :meth:`stop`)."""
+        """Move what crashed processes left in overflow files; start the writer thread (again, after :meth:`stop`)."""
         if not self._started:
+            if self._spill_dir is not None:
+                for orphan in spill.orphans(self._spill_dir):
+                    self._recover(orphan)
+            self._stopping = False
             self._thread = threading.Thread(target=self._run, name="fanzha-journal", daemon=True)
             self._thread.start()
             self._started = True
 
     def stop(self) -> None:
         if self._started:
+            self._stopping = True
             self._queue.put(_STOP)
             if self._thread is not None:
-                self._thread.join(timeout=30)
+                self._thread.join(timeout=60)
             self._started = False
         self._thread_writer.close()
         self._inline_writer.close()
+        if self._spill is not None:
+            left = self._spill.count()
+            if left:
+                log.error("%d journal items stay in %s; the next start moves them", left, self._spill.path)
+            self._spill.close()
+            self._spill = None
+
+    @property
+    def backlog(self) -> int:
+        """Overflowed batches not yet moved into the database."""
+        return self._backlog
+
+    def waiting_decision(self, event_id: str) -> dict[str, Any] | None:
+        """The decision row of ``event_id`` while it waits in the overflow file (answered, not yet in the database)."""
+        if self._spill is None:
+            return None
+        rows = self._spill.find(event_id)
+        return None if rows is None else rows.get("decision")
 
     def submit(self, item: JournalItem) -> Future[dict[str, Any] | None]:
         """Queue rows for the writer thread. The future gives the stored answer for a duplicate, else None."""
@@ -232,42 +330,115 @@ class DecisionJournal:
         self._flush_scheduled = False
         while self._pending:
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-            try:
-                outcomes = self._inline_writer.write(batch)
-            except DatabaseBusy:
-                # Another process is writing (the worker): let the thread wait for the lock, so
-                # the event loop keeps serving meanwhile.
-                loop = asyncio.get_running_loop()
-                for item in batch:
-                    item.loop = loop
-                    self.submit(item)
-                self.busy_handoffs += 1
+            if not self._backlog:
+                try:
+                    outcomes = self._inline_writer.write(batch)
+                except DatabaseBusy:
+                    pass
+                else:
+                    self._count(batch, outcomes)
+                    _settle(outcomes)
+                    continue
+            if self._overflow(batch):
                 continue
-            self._count(batch, outcomes)
-            _settle(outcomes)
+            # Another process is writing (the worker) and there is no overflow file: let the
+            # thread wait for the lock, so the event loop keeps serving meanwhile.
+            loop = asyncio.get_running_loop()
+            for item in batch:
+                item.loop = loop
+                self.submit(item)
+            self.busy_handoffs += 1
+
+    def _overflow(self, batch: list[JournalItem]) -> bool:
+        """Make ``batch`` durable in the overflow file and answer it; False when there is none (or it failed)."""
+        if self._spill_dir is None:
+            return False
+        stored = self._inline_writer.stored_answers([item.event_id for item in batch if item.decision is not None])
+        fresh = [item for item in batch if item.event_id not in stored]
+        try:
+            if self._spill is None:
+                self._spill = spill.SpillFile.create(self._spill_dir, synchronous=self._synchronous)
+            seqs = self._spill.append([item.rows() for item in fresh]) if fresh else []
+        except Exception:
+            log.exception("the journal's overflow file failed; waiting for the database instead")
+            return False
+        if fresh:
+            with self._backlog_lock:
+                self._backlog += 1
+            self._queue.put(_SpilledBatch(fresh, seqs))
+        self.spilled_batches += 1
+        _settle([(item, stored.get(item.event_id), None) for item in batch])
+        return True
+
+    def _move(self, spilled: _SpilledBatch) -> None:
+        """Write an overflowed batch into the database (waiting for the lock), then drop it from the file."""
+        items, seqs = spilled.items, spilled.seqs
+        try:
+            while items:
+                outcomes = self._thread_writer.write(items)
+                failed = [(item, seq, error) for (item, _r, error), seq in zip(outcomes, seqs, strict=True) if error]
+                assert self._spill is not None
+                self._spill.forget([seq for (_i, _r, error), seq in zip(outcomes, seqs, strict=True) if error is None])
+                if not failed:
+                    self.batches += 1
+                    self.items += len(items)
+                    return
+                locked = all(_is_lock_wait(error) for _i, _s, error in failed)
+                if not locked or self._stopping:
+                    log.error(
+                        "%d answered decisions could not be moved from %s (%s); the next start tries again",
+                        len(failed),
+                        self._spill.path,
+                        failed[0][2],
+                    )
+                    return
+                items, seqs = [item for item, _s, _e in failed], [seq for _i, seq, _e in failed]
+        finally:
+            with self._backlog_lock:
+                self._backlog -= 1
+
+    def _recover(self, orphan: spill.SpillFile) -> None:
+        """Move the rows of a crashed process's overflow file into the database."""
+        rows = list(orphan.rows())
+        for start in range(0, len(rows), self._max_batch):
+            chunk = rows[start : start + self._max_batch]
+            outcomes = self._thread_writer.write([JournalItem.from_rows(row.item) for row in chunk])
+            orphan.forget([row.seq for row, (_i, _r, error) in zip(chunk, outcomes, strict=True) if error is None])
+            self.recovered_items += sum(1 for _i, _r, error in outcomes if error is None)
+        left = orphan.count()
+        if left:
+            log.error("%d journal items stay in %s; the next start tries again", left, orphan.path)
+        elif rows:
+            log.warning("moved %d answered decisions from %s into the database", len(rows), orphan.path)
+        orphan.close()
 
     def _run(self) -> None:
         while True:
             first = self._queue.get()
             if first is _STOP:
                 return
+            if isinstance(first, _SpilledBatch):
+                self._move(first)
+                continue
             batch = [first]
-            stop = False
+            after: object | None = None  # a stop or an overflowed batch, handled after this batch
             while len(batch) < self._max_batch:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is _STOP:
-                    stop = True
+                if more is _STOP or isinstance(more, _SpilledBatch):
+                    after = more
                     break
                 batch.append(more)
             items = [item for item in batch if isinstance(item, JournalItem)]
             outcomes = self._thread_writer.write(items)
             self._count(items, outcomes)
             self._resolve(outcomes)
-            if stop:
+            if after is _STOP:
                 return
+            if isinstance(after, _SpilledBatch):
+                self._move(after)
 
     def _count(self, batch: list[JournalItem], outcomes: list[Outcome]) -> None:
         if all(error is None for _item, _result, error in outcomes):

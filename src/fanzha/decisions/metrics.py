@@ -2,10 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+class JournalStats(Protocol):
+    """What the decision journal counts (read when /metrics is scraped)."""
+
+    batches: int
+    items: int
+    busy_handoffs: int
+    spilled_batches: int
+    recovered_items: int
+
+    @property
+    def backlog(self) -> int: ...
+
+
+class _JournalCollector(Collector):
+    def __init__(self, journal: JournalStats) -> None:
+        self._journal = journal
+
+    def collect(self) -> Iterator[Metric]:
+        journal = self._journal
+        yield CounterMetricFamily("fanzha_journal_commits", "Journal batches committed", value=journal.batches)
+        yield CounterMetricFamily("fanzha_journal_items", "Journal items committed", value=journal.items)
+        yield CounterMetricFamily(
+            "fanzha_journal_overflow_batches",
+            "Batches answered from the overflow file while another process held SQLite's write lock",
+            value=journal.spilled_batches,
+        )
+        yield CounterMetricFamily(
+            "fanzha_journal_lock_waits",
+            "Batches that waited for another process's write lock (no overflow file)",
+            value=journal.busy_handoffs,
+        )
+        yield CounterMetricFamily(
+            "fanzha_journal_recovered_items",
+            "Items moved at start from the overflow files of processes that had stopped",
+            value=journal.recovered_items,
+        )
+        yield GaugeMetricFamily(
+            "fanzha_journal_overflow_backlog",
+            "Overflowed batches not yet moved into the database",
+            value=journal.backlog,
+        )
 
 
 class DecisionMetrics:
@@ -45,6 +90,10 @@ class DecisionMetrics:
             self.rule_hits.labels(reason["rule"]).inc()
         for dependency in response.get("degraded", ()):
             self.degraded.labels(dependency).inc()
+
+    def watch_journal(self, journal: JournalStats) -> None:
+        """Export the journal's own counts (commits, overflow, lock waits) with the decision metrics."""
+        self.registry.register(_JournalCollector(journal))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -242,5 +242,9 @@ class DecisionService:
     def get_record(self, session: Session, *, event_id: str) -> DecisionRecord:
         record = DecisionRepository(session).get(event_id)
         if record is None:
+            # Answered while another process held SQLite's write lock, and not moved in yet.
+            waiting = self.journal.waiting_decision(event_id)
+            if waiting is not None:
+                return DecisionRecord(**waiting)
             raise NotFound(f"no decision for event {event_id!r}")
         return record
