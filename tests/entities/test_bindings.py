@@ -121,6 +121,16 @@ class TestRecording:
             (p1, T0 - timedelta(days=5), None),
         ]
 
+    def test_a_phone_seen_again_after_a_rebinding_that_arrives_late_is_current(self, stack: Stack) -> None:
+        p1, p2 = "+8613800138000", "+8613900139000"
+        t1, t2, t3 = T0, T0 + timedelta(days=10), T0 + timedelta(days=20)
+        record(stack.engine, ("a", p1, t1, None))
+        seen_again = record(stack.engine, ("a", p1, t3, None))  # arrives before the change at t2
+        assert seen_again.changed is False
+        late = record(stack.engine, ("a", p2, t2, None))
+        assert (late.recorded, late.closed) == (2, 1)
+        assert stored(stack.engine, "a") == [(p1, t1, t2), (p2, t2, t3), (p1, t3, None)]
+
     def test_sending_a_binding_again_with_its_end_records_the_unbinding(self, stack: Stack) -> None:
         phone = "+8613800138000"
         record(stack.engine, ("a", phone, T0, None))

@@ -11,6 +11,9 @@ applies the facts in time order:
 - otherwise it is a new binding. A current one (no ``unbound_at``) closes the account's open binding
   to another phone at its ``bound_at``; one older than a binding already known ends where that
   binding begins (events can arrive late), or, for the same phone, moves that binding's start back.
+- a binding remembers the latest sighting it absorbed (``last_seen_at``). When a late change of
+  phone falls inside a binding whose phone was seen again after it, the account went back to that
+  phone: the binding ends at the change, the new one at that sighting, where the old phone resumes.
 
 An account has at most one current phone; a phone may be bound to many accounts.
 """
@@ -125,10 +128,10 @@ def record(session: Session, facts: Sequence[BindingFact]) -> Recorded:
     for fact in sorted(facts, key=lambda item: item.bound_at):
         rows = by_account.setdefault(fact.account_id, [])
         added = _apply(rows, fact, now=now, outcome=outcome)
-        if added is not None:
-            rows.append(added)
+        if added:
+            rows.extend(added)
             rows.sort(key=lambda row: ensure_utc(row.bound_at))
-            new_rows.append(added)
+            new_rows.extend(added)
     repository.add_all(new_rows)
     return outcome
 
@@ -145,8 +148,12 @@ def _covers(row: PhoneBinding, fact: BindingFact) -> bool:
     return row.unbound_at is None or fact.bound_at < ensure_utc(row.unbound_at)
 
 
-def _apply(rows: list[PhoneBinding], fact: BindingFact, *, now: datetime, outcome: Recorded) -> PhoneBinding | None:
-    """Apply one fact to an account's bindings (oldest first); return the new row, if one is needed."""
+def _last_seen(row: PhoneBinding) -> datetime:
+    return ensure_utc(row.last_seen_at if row.last_seen_at is not None else row.bound_at)
+
+
+def _apply(rows: list[PhoneBinding], fact: BindingFact, *, now: datetime, outcome: Recorded) -> list[PhoneBinding]:
+    """Apply one fact to an account's bindings (oldest first); return the new rows it needs."""
     cover = next((row for row in rows if _covers(row, fact)), None)
     if cover is not None:
         earlier = ensure_utc(cover.bound_at) > fact.bound_at
@@ -158,40 +165,64 @@ def _apply(rows: list[PhoneBinding], fact: BindingFact, *, now: datetime, outcom
         if ends:
             cover.unbound_at = fact.unbound_at
             cover.unbind_source = fact.source
+        if fact.unbound_at is None and fact.bound_at > _last_seen(cover):
+            cover.last_seen_at = fact.bound_at  # a sighting, not a change: kept for late changes
         if earlier or ends:
             cover.updated_at = now
             outcome.updated += 1
         else:
             outcome.unchanged += 1
-        return None
+        return []
     unbound_at = fact.unbound_at
     unbind_source: str | None = None
+    added: list[PhoneBinding] = []
     if unbound_at is None:
         # The account had this phone from the fact's time on: a binding to another phone then in force ended.
         for row in rows:
             if row.phone != fact.phone and _in_force(row, fact.bound_at):
+                seen_again = _last_seen(row)
+                if seen_again > fact.bound_at:
+                    # That phone was seen again after this change (which arrived late): the account
+                    # went back to it by then, so it resumes there and this binding ends there.
+                    added.append(_binding(row.account_id, row.phone, seen_again, row.unbound_at, row.source, now))
+                    added[-1].unbind_source = row.unbind_source
+                    row.last_seen_at = None
                 row.unbound_at = fact.bound_at
                 row.unbind_source = fact.source
                 row.updated_at = now
                 outcome.closed += 1
-        later = next((row for row in rows if ensure_utc(row.bound_at) > fact.bound_at), None)
+        later = min(
+            (row for row in [*rows, *added] if ensure_utc(row.bound_at) > fact.bound_at),
+            key=lambda row: ensure_utc(row.bound_at),
+            default=None,
+        )
         if later is not None and later.phone == fact.phone:
             # The same phone, known from later on: it was bound earlier than we knew.
             later.bound_at = fact.bound_at
             later.updated_at = now
             outcome.updated += 1
-            return None
+            outcome.recorded += len(added)
+            return added
         if later is not None:
             # Another phone was bound after this fact (an event that arrived late): it ended then.
             unbound_at, unbind_source = ensure_utc(later.bound_at), later.source
-    outcome.recorded += 1
+    new = _binding(fact.account_id, fact.phone, fact.bound_at, unbound_at, fact.source, now)
+    new.unbind_source = unbind_source
+    if fact.unbound_at is None:
+        new.last_seen_at = fact.bound_at
+    outcome.recorded += 1 + len(added)
+    return [new, *added]
+
+
+def _binding(
+    account_id: str, phone: str, bound_at: datetime, unbound_at: datetime | None, source: str, now: datetime
+) -> PhoneBinding:
     return PhoneBinding(
-        account_id=fact.account_id,
-        phone=fact.phone,
-        bound_at=fact.bound_at,
+        account_id=account_id,
+        phone=phone,
+        bound_at=bound_at,
         unbound_at=unbound_at,
-        source=fact.source,
-        unbind_source=unbind_source,
+        source=source,
         recorded_at=now,
         updated_at=now,
     )

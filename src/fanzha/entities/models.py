@@ -62,6 +62,8 @@ class PhoneBinding(Base):
     phone: Mapped[str] = mapped_column(String(32))
     bound_at: Mapped[datetime] = mapped_column(UTCDateTime)
     unbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The latest sighting of this phone on this account that the binding absorbed (null: bound_at).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     source: Mapped[str] = mapped_column(String(200), default="")
     unbind_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
