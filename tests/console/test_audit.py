@@ -128,12 +128,14 @@ def test_phone_numbers_in_the_log_are_masked_for_an_auditor(
 ) -> None:
     console_client.post(
         "/v1/lists/blocked_phones/entries",
-        json={"value": PHONE, "reason": f"reported {PHONE}"},
+        json={"value": PHONE, "reason": f"reported {PHONE}, also as 139 0013 9000 and 137-0013-7000"},
         headers=auth(keys.admin),
     )
     csrf = sign_in(console_client, make_console_user(Role.auditor))
     page = console_client.get("/console/audit").text
     assert PHONE not in page
+    assert "0013 9000" not in page  # spaced or dashed, a number is still personal data
+    assert "0013-7000" not in page
     assert "blocked_phones:+86*******8000" in page
     assert PHONE not in console_client.get("/console/audit/export.csv").text
     assert console_client.post("/console/audit/reveal", data={"csrf_token": csrf}).status_code == 403

@@ -6,6 +6,9 @@ nothing that identifies the person. Types not listed here are not personal data 
 
 from __future__ import annotations
 
+import functools
+import re
+
 from fanzha.auth.roles import Permission
 from fanzha.auth.service import Principal
 from fanzha.kit.errors import Forbidden
@@ -19,6 +22,31 @@ def mask_value(value: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
         return "*" * len(value)
     start = min(keep_start, max(len(value) - keep_end - 4, 0))
     return value[:start] + "*" * (len(value) - start - keep_end) + value[len(value) - keep_end :]
+
+
+FRAUD_TEXT_MIN_DIGITS = 7
+"""Digit runs masked in texts screened or referred as fraud: seven digits and more (QQ numbers too)."""
+
+
+@functools.cache
+def _digit_run(min_digits: int) -> re.Pattern[str]:
+    # Digits, each perhaps after one space or dash: "13800138000", "138 0013 8000", "138-0013-8000".
+    return re.compile(rf"\+?\d(?:[ \-]?\d){{{min_digits - 1},}}")
+
+
+def digit_run_spans(text: str, *, min_digits: int = 9) -> list[tuple[int, int]]:
+    """Where ``text`` has a run of at least ``min_digits`` digits (perhaps spaced or dashed).
+
+    Nine digits catch every mobile number (11), ID number (17 + check digit) and card number (16-19)
+    without masking dates; fraud texts use :data:`FRAUD_TEXT_MIN_DIGITS`.
+    """
+    return [match.span() for match in _digit_run(min_digits).finditer(text)]
+
+
+def mask_digit_runs(text: str, *, min_digits: int = 9) -> str:
+    """``text`` with each run of :func:`digit_run_spans` masked as :func:`mask_value` masks it: the
+    personal data in free text (reasons, narratives, audit entries), which has no kind to mask by."""
+    return _digit_run(min_digits).sub(lambda found: mask_value(found.group(0)), text)
 
 
 def mask(kind: str, value: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,12 +20,18 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from fanzha.appeals import service as appeals_service
-from fanzha.auth.masking import PERSONAL_TYPES, mask, mask_value
+from fanzha.auth.masking import (
+    FRAUD_TEXT_MIN_DIGITS,
+    PERSONAL_TYPES,
+    digit_run_spans,
+    mask,
+    mask_digit_runs,
+    mask_value,
+)
 from fanzha.cases import service as cases_service
 from fanzha.cases.models import Case
 from fanzha.cases.repository import CaseRepository
 from fanzha.cases.states import STRONG_LINKS, SubjectType
-from fanzha.console.redact import mask_digits
 from fanzha.decisions.models import DecisionRecord
 from fanzha.decisions.pipeline import SCREENING_KIND_BY_EVENT
 from fanzha.decisions.repository import DecisionRepository
@@ -45,8 +50,6 @@ TIMELINE_LIMIT = 60
 DUE_SOON = timedelta(hours=1)
 # Indicator types in a screened text that are personal data, and the masking kind each one takes.
 _PERSONAL_INDICATORS = {"phone": "phone", "bank_card": "payment_account"}
-_DIGIT_RUN = re.compile(r"\+?\d(?:[\d \-]*\d){6,}")
-"""Seven or more digits, perhaps spaced or dashed: a phone, ID or card number in free text."""
 
 
 # ---- SLA clocks ---------------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ def timeline(
                 )
     items.sort(key=lambda item: item.at, reverse=True)
     # Reasons and grounds are free text people typed: numbers in them are masked like the event text.
-    return [replace(item, detail=mask_digits(item.detail)) if item.detail else item for item in items[:limit]]
+    return [replace(item, detail=mask_digit_runs(item.detail)) if item.detail else item for item in items[:limit]]
 
 
 # ---- decision records of a case -----------------------------------------------------------------------
@@ -402,13 +405,10 @@ def screening_view(record: DecisionRecord, *, reveal: bool) -> ScreeningView | N
     if not reveal:
         # Long digit runs too, whatever screening found: a phone or card number must not show even
         # when screening failed or missed an unusual spelling.
-        digits = [(m.start(), m.end(), "phone") for m in _DIGIT_RUN.finditer(text)]
+        digits = [(*span, "phone") for span in digit_run_spans(text, min_digits=FRAUD_TEXT_MIN_DIGITS)]
         view.text = _mask_spans(text, [*personal, *digits])
         # Screening's explanation names each flagged indicator by its value ("indicator phone +86...").
-        view.explanation = [
-            _mask_spans(line, [(m.start(), m.end(), "phone") for m in _DIGIT_RUN.finditer(line)])
-            for line in view.explanation
-        ]
+        view.explanation = [mask_digit_runs(line, min_digits=FRAUD_TEXT_MIN_DIGITS) for line in view.explanation]
     return view
 
 

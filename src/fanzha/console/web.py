@@ -21,13 +21,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from fanzha.auth.masking import mask
+from fanzha.auth.masking import mask, mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.auth.service import Principal
 from fanzha.console import service
 from fanzha.console.i18n import Locale, Translator, negotiate, parse_locale
 from fanzha.console.models import ConsoleUser
-from fanzha.console.redact import mask_digits
 from fanzha.kit.errors import FanzhaError, InvalidInput
 from fanzha.kit.web import runtime_of, unit_of_work
 
@@ -78,7 +77,7 @@ def templates() -> Environment:
     )
     environment.filters["when"] = format_time
     environment.filters["mask"] = mask
-    environment.filters["mask_digits"] = mask_digits
+    environment.filters["mask_digits"] = mask_digit_runs
     environment.globals["highlight"] = highlight
     return environment
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from fanzha.auth.masking import mask, mask_value
+from fanzha.auth.masking import FRAUD_TEXT_MIN_DIGITS, mask, mask_digit_runs
 from fanzha.cases import releases
 from fanzha.cases.models import Case
 from fanzha.cases.repository import CaseRepository
@@ -61,8 +60,6 @@ _INDICATOR_KINDS = {
 
 _NOT_INDICATORS = frozenset({"counterparty", "victim", "reporter"})
 """Subject roles that name people the fraud was aimed at, not the fraud's means."""
-
-_DIGITS = re.compile(r"\+?\d[\d \-]{6,}\d")
 
 
 def canonical(package: dict[str, Any]) -> bytes:
@@ -250,10 +247,6 @@ def _indicators(session: Session, subjects: Sequence[dict[str, Any]]) -> list[di
     return list(found.values())
 
 
-def _mask_text(text: str) -> str:
-    return _DIGITS.sub(lambda match: mask_value(match.group(0)), text)
-
-
 def masked(package: dict[str, Any], *, sha: str) -> dict[str, Any]:
     """A copy without personal data (phones, ID hashes, payment accounts; digit runs in sample texts).
 
@@ -266,8 +259,8 @@ def masked(package: dict[str, Any], *, sha: str) -> dict[str, Any]:
     for measure in copied.get("measures", []):
         measure["keys"] = [{"type": k["type"], "value": mask(k["type"], k["value"])} for k in measure.get("keys", [])]
     for sample in copied.get("samples", []):
-        sample["text"] = _mask_text(sample.get("text") or "")
+        sample["text"] = mask_digit_runs(sample.get("text") or "", min_digits=FRAUD_TEXT_MIN_DIGITS)
     for item in copied.get("timeline", []):
-        item["text"] = _mask_text(item["text"])
+        item["text"] = mask_digit_runs(item["text"], min_digits=FRAUD_TEXT_MIN_DIGITS)
     copied["masked"] = {"of_package_sha256": sha, "note": "personal data masked / 个人信息已脱敏"}
     return copied

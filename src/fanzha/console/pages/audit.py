@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit import service as audit_service
 from fanzha.audit.models import AuditEntry
+from fanzha.auth.masking import mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.cases import service as cases_service
 from fanzha.console.exports import csv_response, csv_text
-from fanzha.console.redact import mask_digits
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc
 from fanzha.kit.errors import InvalidInput
@@ -130,7 +130,7 @@ def _hide_reporter(value: Any) -> Any:
 
 
 def _row(entry: AuditEntry, *, reveal: bool) -> dict[str, Any]:
-    shown = (lambda text: text) if reveal else mask_digits
+    shown = (lambda text: text) if reveal else mask_digit_runs
     page = OBJECT_PAGES.get(entry.object_type)
     return {
         "seq": entry.seq,

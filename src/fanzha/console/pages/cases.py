@@ -14,12 +14,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from fanzha.appeals import service as appeals_service
+from fanzha.auth.masking import mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.cases import service as cases_service
 from fanzha.cases.schemas import CaseDecision, EvidenceIn
 from fanzha.cases.states import MANUAL, OPEN, CaseState, SubjectType
 from fanzha.console import casework
-from fanzha.console.redact import mask_digits
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc, utcnow
 from fanzha.kit.errors import Conflict, InvalidInput, NotFound
@@ -78,7 +78,7 @@ def _case_values(
     if not reveal:
         # Descriptions are free text (a reporter's, a reviewer's): numbers in them are masked too.
         detail["evidence"] = [
-            {**item, "description": mask_digits(item.get("description") or "")} for item in detail["evidence"]
+            {**item, "description": mask_digit_runs(item.get("description") or "")} for item in detail["evidence"]
         ]
     decisions_visible = console.can(Permission.decisions_read)
     accounts = casework.accounts_of(session, case)

@@ -18,11 +18,10 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from fanzha.auth.masking import PERSONAL_TYPES, mask
+from fanzha.auth.masking import PERSONAL_TYPES, mask, mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.cases import service as cases_service
 from fanzha.console.exports import csv_response, csv_text
-from fanzha.console.redact import mask_digits
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc, iso_or_none
 from fanzha.kit.errors import FanzhaError, InvalidInput, NotFound
@@ -44,7 +43,7 @@ def _entry_row(entry: ListEntry, kind: str, *, reveal: bool) -> dict[str, Any]:
     return {
         "id": entry.id,
         "value": entry.value if reveal else mask(kind, entry.value),
-        "reason": entry.reason if reveal else mask_digits(entry.reason),
+        "reason": entry.reason if reveal else mask_digit_runs(entry.reason),
         "source": entry.source,
         "expires_at": entry.expires_at,
         "created_at": entry.created_at,
@@ -242,7 +241,7 @@ def _export(session: Session, indicator_list: IndicatorList, *, reveal: bool) ->
     return csv_text(
         ["value", "reason", "source", "expires_at"],
         (
-            [mask(indicator_list.kind, value), mask_digits(reason or ""), source, iso_or_none(expires_at)]
+            [mask(indicator_list.kind, value), mask_digit_runs(reason or ""), source, iso_or_none(expires_at)]
             for value, reason, source, expires_at in ListRepository(session).iter_entries(indicator_list.name)
         ),
     )

@@ -20,12 +20,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanzha.auth.masking import mask
+from fanzha.auth.masking import mask, mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.cases import service as cases_service
 from fanzha.cases.states import SubjectType
 from fanzha.console.exports import csv_response, csv_text
-from fanzha.console.redact import mask_digits
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc
 from fanzha.kit.errors import NotFound
@@ -252,11 +251,11 @@ def _render_report(console: Console, request: Request, report_id: int, *, reveal
             report=report,
             ref=f"R{report.id:08d}",
             category=_category_label(report.category, locale),
-            narrative=report.text if reveal else mask_digits(report.text),
+            narrative=report.text if reveal else mask_digit_runs(report.text),
             subjects=subjects,
             # The reporter types the descriptions: numbers in them are masked as in the narrative.
             evidence=[
-                item if reveal else {**item, "description": mask_digits(str(item.get("description") or ""))}
+                item if reveal else {**item, "description": mask_digit_runs(str(item.get("description") or ""))}
                 for item in report.evidence or []
             ],
             track=track,
