@@ -149,12 +149,11 @@ class _BatchWriter:
         if self._connection is None or not event_ids:
             return {}
         try:
-            repository = DecisionRepository(self._connection)
-            found = {event_id: repository.get_response(event_id) for event_id in event_ids}
+            found = DecisionRepository(self._connection).get_responses(event_ids)
             self._connection.rollback()
         except OperationalError:
             return {}
-        return {event_id: answer for event_id, answer in found.items() if answer is not None}
+        return found
 
     def _write_one_by_one(self, batch: list[JournalItem]) -> list[Outcome]:
         # Rare: a duplicate slipped past the pre-check. Write one by one to isolate it.

@@ -57,6 +57,13 @@ class DecisionRepository:
         ).scalar_one_or_none()
         return None if response is None else dict(response)
 
+    def get_responses(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored answers of those of ``event_ids`` that were decided."""
+        rows = self.session.execute(
+            select(DecisionRecord.event_id, DecisionRecord.response).where(DecisionRecord.event_id.in_(list(event_ids)))
+        ).all()
+        return {str(row[0]): dict(row[1]) for row in rows}
+
     def insert_decisions(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert decisions whose event id is not stored yet; return the event ids inserted."""
         if not rows:
