@@ -1044,6 +1044,161 @@ LISTING_GOOD: dict[str, list[str]] = {
     ],
 }
 
+# --- round 6: more catalogue phrasings ----------------------------------------------------------------
+# Written from the catalogue (§5 scripts, §6 jargon, §7 evasion) for the families the earlier
+# templates covered thinly: card-farmer recruitment (卡农/带队/卡头), SIMs opened on other people's
+# IDs, IoT cards sold as phone cards, code receiving for messaging apps, renting accounts to run
+# turnover (走流水/过账), face/liveness and "assisted unblocking" services, and their English
+# counterparts; English fraud scripts for the typologies that had none (T03, T06, T09, T11), and more
+# hard negatives (phone recycling, face-recognition hardware, carriers' travel SIMs, warnings).
+# Appended at the end of each list, so the groups (and held-out fifth) of earlier bodies keep their index.
+LISTING_BAD["phone_card"] += [
+    "招募卡农，带上身份证跟车去营业厅，每人开{num}张卡，办完现场结钱，来回包车",
+    "卡头长期收卡，带队扫村扫校的团队优先，老人学生办的卡都要，价格高",
+    "收别人开好的手机卡，三网都行，卡寄到指定地址，验货后付款，一张{num}元",
+    "代开手机卡，用他人身份证登记，不用本人到场，拿到就能注册各种平台",
+    "People wanted to open new mobile lines and hand over the SIMs, cash for each line, transport provided",
+    "SIM cards set up under somebody else's identity, active now, use them for any app, nothing traced to you",
+    "Wholesale SIMs already registered with third-party IDs, activation done, ships the same day",
+]
+LISTING_BAD["iot_card"] += [
+    "物联网卡当手机卡用，不用身份证登记，流量随便跑，批发价更低",
+    "纯上网卡，不需要登记信息，插进设备就能用，一年无限流量",
+    "IoT data SIMs that work in a normal phone, no registration, unlimited data for twelve months",
+    "Anonymous data-only SIM cards, no ID check at all, fit phones and routers, bulk stock",
+]
+LISTING_BAD["sms_code"] += [
+    "验证码代接，各类app注册用号，按条计费，批量有优惠",
+    "卡商直供号码，代收短信，过各平台风控，API对接",
+    "租用手机号收短信，十分钟一个号，失败不扣费",
+    "WhatsApp and Telegram numbers for verification: we receive the OTP for you and the account is yours",
+    "Rent a real SIM number for twenty minutes to catch one-time passcodes, non-VoIP, any service",
+    "OTP receiving service with UK and US numbers, bulk API for mass sign-ups",
+]
+LISTING_BAD["bank_account"] += [
+    "收银行卡，二类三类都可以，只要能过账，每张{num}百",
+    "高价收闲置银行卡，连同手机卡、U盾和密码一起寄来",
+    "收实名支付宝、微信零钱账户，借用几天就还，给辛苦费",
+    "We rent your bank account for our business payments, monthly fee to you, you do nothing",
+    "Bank logins sold together with the debit card and PIN, verified, high limits",
+    "Company bank accounts with full documents for sale, ready for large incoming transfers",
+]
+LISTING_BAD["money_mule"] += [
+    "账户出租，帮公司走流水，每天流水几十万，你拿千分之三，不影响正常使用",
+    "收款码租给我们用，订单自动派发，坐着拿佣金",
+    "招收款员，用你的卡收货款再转出去，当天结佣金",
+    "Payment agent wanted: accept customer payments into your PayPal and pass them on, keep a cut",
+    "Lend us your Cash App or Zelle, we pay you for every transfer that goes through it",
+    "Easy side income: let us route payments through your personal account, 5% of each transfer is yours",
+]
+LISTING_BAD["internet_account"] += [
+    "收闲鱼号、支付宝号，实名满一年的优先，价格高",
+    "收淘宝号 咸鱼号 信誉好的号 当天结算",
+    "Aged Facebook and Instagram profiles with years of history, marketplace unlocked, bulk deals",
+    "Buy ID-verified PayPal and Cash App accounts, delivered instantly with login",
+    "Phone-verified Gmail and Outlook accounts in packs of a hundred, cheap",
+]
+LISTING_BAD["realname_bypass"] += [
+    "人脸验证代做，账号冻结帮忙解，辅助解封，成功再付款",
+    "刷脸过不了的找我，活体认证代做，各大平台都能过",
+    "账号被封了？辅助验证解封，实名代认证，不用本人",
+    "Liveness and selfie checks passed for you, KYC on any exchange without your own documents",
+    "Account unban service: our team does the ID and face verification for you",
+    "Bypass identity verification on banking and crypto apps, quick turnaround",
+]
+LISTING_GOOD["anti_fraud_news"] += [
+    "【{city}移动】根据断卡行动要求，您名下存在一证多卡情况，请本人携身份证到营业厅核验，逾期将限制部分功能",
+    "银行提示：长期不用的睡眠卡将被暂停非柜面业务，如需恢复请本人持证到网点办理",
+    "{city}开展断卡行动宣传进校园，提醒学生不出租、不出借、不出售手机卡和银行卡",
+    "Carrier notice: lines registered with your ID will be checked; visit a store with your ID if you "
+    "hold more SIMs than the limit",
+    "Bank reminder: never sell, rent or lend your bank account; criminals use such accounts to launder money",
+]
+BENIGN_ZH["gov_notice"] += [
+    "【{city}联通】依据实名制管理规定，请您于{mon}月{day}日前完成本人实名信息核验，可通过营业厅或官方APP办理",
+    "【{city}公安】断卡行动：出租出借银行卡、电话卡涉嫌违法，发现收卡、租卡信息请拨打110举报",
+]
+LISTING_GOOD["second_hand"] += [
+    "旧手机回收，上门估价，现场付款，数据当面清除",
+    "回收旧书旧衣服，满二十斤上门收",
+    "二手人脸识别考勤机，九成新，带说明书",
+]
+LISTING_GOOD["operator_plan"] += [
+    "营业厅招兼职推广员，推广宽带和5G套餐，底薪加提成，需签劳动合同",
+    "境外旅游上网卡 日本七天 需在APP内用本人护照实名激活",
+    "Travel eSIM for Japan, 7 days, activate in the app with your own passport",
+]
+LISTING_GOOD["goods_en"] += [
+    "IoT development board with SIM slot for makers, no SIM included",
+    "Kids' savings bank money box, metal, with key",
+    "Secondhand Wi-Fi router, works fine, no data plan included",
+    "Leather wallet with ID window and six card slots",
+]
+FRAUD_EN["T03_fake_shopping"] = [
+    "Brand new iPhone 15 for 300, sealed box. I only take bank transfer or friends and family payment, "
+    "shipping tomorrow",
+    "Last two tickets for the final, face value 150. Pay by bank transfer and I'll email them, first come first served",
+    "Your order is held at customs. Pay the 45 import duty at {url} and we release it today",
+]
+FRAUD_EN["T06_fake_credit"] = [
+    "We can erase defaults and late payments from your credit file through our contacts at the bureau. Fee upfront",
+    "Your credit score will drop unless you close the old student loan account today. Call our agent on {phone}",
+]
+FRAUD_EN["T09_game_trade"] = [
+    "Selling my maxed game account with rare skins, cheaper than the market. Pay me outside the game and "
+    "I send the login",
+    "Free skins giveaway! Sign in with your game account here to claim: {url}",
+    "Your item sale is frozen because your account is not verified. Pay a deposit of 50 to unlock your earnings",
+]
+FRAUD_EN["T11_military_purchase"] = [
+    "Hello, I order supplies for the army unit near your town. We need 100 meal packs, please buy them from our "
+    "appointed supplier first, the base pays you by official transfer next week",
+]
+FRAUD_EN["T01_task_rebate"] += [
+    "Remote job: review hotel listings in our app, 40 tasks a day, earn up to $600 a week. Recharge your "
+    "account to get VIP tasks",
+]
+FRAUD_EN["T02_investment"] += [
+    "Our gold trading signals group won 12 trades in a row. Join VIP, start with 1,000 and our analyst does the rest",
+    "Your profit is ready but withdrawals need a 20% tax and verification fee first",
+]
+FRAUD_EN["T04_fake_cs_refund"] += [
+    "Customer support here: a charge of 499 was made on your account. To cancel it, install the remote "
+    "support app and share your screen",
+]
+FRAUD_EN["T05_fake_loan"] += [
+    "Your loan of 8,000 is approved but the transfer failed: the account number was wrong. Pay the "
+    "unfreezing fee to release it",
+]
+FRAUD_EN["T07_impersonate_boss"] += [
+    "It's the director. Keep this between us: a supplier needs paying today, wire 18,000 to the account "
+    "I'll send, I'll sign it off later",
+]
+FRAUD_EN["T08_impersonate_police"] += [
+    "Officer speaking from the fraud unit. Your accounts are compromised; move your savings to the "
+    "secure account we give you and tell nobody",
+]
+FRAUD_EN["T10_romance"] += [
+    "Sweetheart, my shipment is stuck at the airport and they want a clearance fee. Please send it, I'll "
+    "pay you back when I land",
+]
+BENIGN_EN["warning"] += [
+    "IT security: nobody from the company will ask you to buy gift cards. If a director emails asking "
+    "for them, report it",
+    "Police advice: officers never ask you to move money or pay fines with vouchers. Hang up if someone does",
+    "Heads up, fake delivery texts asking for a redelivery fee are going round again. Don't click the link",
+]
+BENIGN_EN["chat"] += [
+    "My dad nearly fell for a fake tech support call today, they wanted remote access. He hung up in time",
+    "A guy on Marketplace wanted me to pay by bank transfer for a PS5 that didn't exist, reported him",
+    "I'll transfer you my share of the rent tonight",
+]
+BENIGN_EN["news"] = [
+    "Police charged two men over a scheme that recruited students to let criminals use their bank accounts",
+    "The court heard how the gang posed as bank staff and persuaded victims to move their savings",
+    "The bank was fined for weak checks on accounts later used to launder fraud proceeds",
+]
+
 EVASION_SWAPS: dict[str, list[str]] = {
     "微信": ["薇信", "威信", "V信", "vx", "wx", "➕V"],
     "刷单": ["唰单", "刷dan", "SD"],
@@ -1061,7 +1216,19 @@ EVASION_SWAPS: dict[str, list[str]] = {
     "QQ": ["扣扣", "企鹅", "🐧"],
     "加": ["➕", "+"],
     "卡": ["咔", "💳"],
+    # round 6: more §7.1 homophones and shape-similar characters
+    "银行": ["银杭", "寅行", "YH"],
+    "码": ["犸", "马", "🐎"],
+    "号": ["呺"],
+    "出": ["炪"],
+    "账": ["帐", "賬"],
+    "电话": ["殿话", "电hua"],
+    "人脸": ["人lian", "人🙂"],
+    "流水": ["liu水", "流shui"],
 }
+
+# English evasion (round 6): leetspeak and letters spaced out inside a word (§7.1 items 9-10).
+_LEET = str.maketrans({"i": "1", "o": "0", "a": "4", "e": "3", "s": "5"})
 
 _s2t = opencc.OpenCC("s2t")
 
@@ -1069,7 +1236,7 @@ _s2t = opencc.OpenCC("s2t")
 def evade(text: str, rng: random.Random) -> str:
     """Apply one or two evasion tactics from §7.1."""
     for _ in range(rng.choice([1, 1, 2])):
-        tactic = rng.randrange(7)
+        tactic = rng.randrange(9)
         if tactic == 0:
             text = _s2t.convert(text)
         elif tactic == 1:
@@ -1087,8 +1254,13 @@ def evade(text: str, rng: random.Random) -> str:
         elif tactic == 5:
             emo = rng.choice(["🌸", "✨", "❤", "🔥", "👉"])
             text = emo + text + emo
-        else:
+        elif tactic == 6:
             text = text.replace("，", rng.choice([" ", "，", "~", "！"]))
+        else:
+            words = [w for w in text.split(" ") if len(w) >= 4 and w.isascii() and w.isalpha()]
+            if words:
+                w = rng.choice(words)
+                text = text.replace(w, w.lower().translate(_LEET) if tactic == 7 else " ".join(w), 1)
     return text
 
 

@@ -131,3 +131,10 @@ def test_batch_normalisation_equals_one_by_one(texts: list[str]) -> None:
 def test_leet_stage_agrees_with_tracked_path(text: str) -> None:
     # The fast path only visits tokens that mix letters and digits; the tracked path visits all.
     assert normalize_text(text) == normalize_tracked(text)[0]
+
+
+def test_bracket_noise_removal_is_repeated_until_stable() -> None:
+    # Found by the property test: removing "[a】" leaves a Hanzi before "[一)", a group in turn.
+    text = "一[一[a】)"
+    assert normalize_text(text) == "一"
+    assert normalize_tracked(text)[0] == "一"

@@ -171,6 +171,7 @@ _STAGES: tuple[tuple[re.Pattern[str], Repl], ...] = (
 # so that the regex engine can skip ahead instead of trying a lookbehind at every position; the
 # tracked path keeps ``_STAGES`` and the property tests check that both agree.
 _FAST_COLLAPSE = _STAGES[0][0]
+_PAREN_STAGE = 1  # repeated until it changes nothing (see _after_char_map)
 _OPEN = "(\\[【〔"
 _GROUP = f" ?(?:[a-z]{{1,6}}|[^ a-z0-9{CJK}]{{1,3}}|[{CJK}]) ?[)\\]】〕]"
 # The first character is the optional space or the bracket; the lookbehinds after it check the Hanzi
@@ -250,7 +251,13 @@ def _after_char_map(out: str) -> str:
     if "  " in out:
         out = _FAST_COLLAPSE.sub(" ", out)
     if "(" in out or "[" in out or "【" in out or "〔" in out:
-        out = _FAST_PAREN.sub("", out)
+        # Until nothing changes: removing one group can leave a Hanzi before another bracket
+        # (``一[一[a】)`` -> ``一[一)``), and normalisation must be idempotent.
+        while True:
+            stripped = _FAST_PAREN.sub("", out)
+            if stripped == out:
+                break
+            out = stripped
     out = _FAST_SEP.sub("", out)
     out = _FAST_RADICAL.sub(_radical, out)
     out = _FAST_NUMERALS.sub(_numerals, out)
@@ -304,8 +311,12 @@ def normalize_tracked(text: str) -> tuple[str, list[int], list[int]]:
             if mapped:
                 starts.extend([i] * len(mapped))
                 ends.extend([i + 1] * len(mapped))
-    for pattern, repl in _STAGES:
-        out, starts, ends = _sub_tracked(pattern, repl, out, starts, ends)
+    for i, (pattern, repl) in enumerate(_STAGES):
+        while True:
+            before = out
+            out, starts, ends = _sub_tracked(pattern, repl, out, starts, ends)
+            if i != _PAREN_STAGE or out == before:
+                break
     return out, starts, ends
 
 
