@@ -92,30 +92,60 @@ class TestOverflow:
                 inbox={"event_id": "q", "received_at": utcnow(), "payload": {"event_id": "q"}},
             )
 
-            async def while_locked() -> list[object]:
+            async def while_locked_then_released() -> list[object]:
                 first = await asyncio.wait_for(write([decision_item("b"), queued]), timeout=2)
-                # The overflow is not moved in yet, so later batches overflow too (order is kept).
                 second = await asyncio.wait_for(
                     write([decision_item("c"), JournalItem(event_id="q", inbox_done=True)]), timeout=2
                 )
+                assert journal.spilled_batches == 2
+                assert journal.backlog == 4
+                waiting = journal.waiting_decision("b")
+                assert waiting is not None
+                assert waiting["occurred_at"].tzinfo is not None
+                assert count_rows(path, "decisions") == 1  # nothing moved while the lock is held
+                other.rollback()
+                # No new request comes to carry them: the loop's own retry moves them.
+                assert await _wait_until(lambda: count_rows(path, "decisions") == 3)
                 return first + second
 
-            assert asyncio.run(while_locked()) == [None, None, None, None]
-            assert journal.spilled_batches == 2
+            assert asyncio.run(while_locked_then_released()) == [None, None, None, None]
             assert journal.busy_handoffs == 0
-            waiting = journal.waiting_decision("b")
-            assert waiting is not None
-            assert waiting["occurred_at"].tzinfo is not None
-            assert count_rows(path, "decisions") == 1  # nothing moved while the lock is held
-            other.rollback()
-            deadline = asyncio.run(_wait_until(lambda: count_rows(path, "decisions") == 3))
-            assert deadline
+            assert journal.backlog == 0
             assert count_rows(path, "event_inbox") == 0  # inserted, then deleted: in answer order
             assert journal.waiting_decision("b") is None
         finally:
             journal.stop()
             engine.dispose()
         assert list((tmp_path / "spill").iterdir()) == []  # an empty overflow file is removed at stop
+
+    def test_the_next_batch_carries_the_overflow_and_stop_moves_what_is_left(self, tmp_path: Path) -> None:
+        path = tmp_path / "j.db"
+        engine = create_db_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        journal.RETRY_FIRST_S = 60.0  # no timer: only a new batch can carry the overflow here
+        journal.start()
+
+        async def write(item: JournalItem) -> object:
+            return await journal.submit_async(item)
+
+        try:
+            other = sqlite3.connect(path, timeout=30)
+            other.execute("BEGIN IMMEDIATE")
+            asyncio.run(write(decision_item("a")))
+            other.rollback()
+            asyncio.run(write(decision_item("b")))  # one transaction: a, then b
+            seqs = sqlite3.connect(path).execute("SELECT event_id FROM decisions ORDER BY seq").fetchall()
+            assert seqs == [("a",), ("b",)]
+            other.execute("BEGIN IMMEDIATE")
+            asyncio.run(write(decision_item("c")))
+            assert journal.backlog == 1
+            other.rollback()
+        finally:
+            journal.stop()  # the thread moves c
+            engine.dispose()
+        assert count_rows(path, "decisions") == 3
+        assert list((tmp_path / "spill").iterdir()) == []
 
     def test_an_event_already_stored_is_answered_with_the_stored_answer(self, tmp_path: Path) -> None:
         path = tmp_path / "j.db"

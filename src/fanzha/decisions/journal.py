@@ -226,10 +226,10 @@ class DecisionJournal:
     thread.
 
     With ``spill_dir`` (inline only), a batch that finds SQLite's write lock held by another
-    process is made durable in this process's overflow file and answered at once; the writer
-    thread moves it into the database when the lock is free. Until every overflowed batch has
-    been moved, later batches overflow too, so the database receives them in the order they were
-    answered.
+    process is made durable in this process's overflow file and answered at once. The overflowed
+    items ride along, first, in the next commit the loop makes (the next batch, or a retry a few
+    milliseconds later), so the database receives them in the order they were answered, in one
+    transaction, without a thread taking turns with the loop.
     """
 
     def __init__(
@@ -254,9 +254,11 @@ class DecisionJournal:
         self._spill_dir = spill_dir if inline else None
         self._synchronous = synchronous
         self._spill: spill.SpillFile | None = None
-        # Overflowed batches not yet in the database; changed by the loop (+) and the thread (-).
-        self._backlog = 0
-        self._backlog_lock = threading.Lock()
+        # Answered items waiting in the overflow file (with their rows' numbers there), oldest first;
+        # touched only on the event loop.
+        self._overflowed: list[tuple[JournalItem, int]] = []
+        self._retry: asyncio.TimerHandle | None = None
+        self._retry_loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0
         self.items = 0
         self.busy_handoffs = 0
@@ -275,6 +277,11 @@ class DecisionJournal:
             self._started = True
 
     def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        if self._started:
+            self._hand_overflowed_to_thread()  # the thread waits for the lock and moves them first
         if self._started:
             self._stopping = True
             self._queue.put(_STOP)
@@ -292,8 +299,8 @@ class DecisionJournal:
 
     @property
     def backlog(self) -> int:
-        """Overflowed batches not yet moved into the database."""
-        return self._backlog
+        """Answered items in the overflow file, not yet in the database."""
+        return len(self._overflowed)
 
     def waiting_decision(self, event_id: str) -> dict[str, Any] | None:
         """The decision row of ``event_id`` while it waits in the overflow file (answered, not yet in the database)."""
@@ -329,24 +336,47 @@ class DecisionJournal:
         self._flush_scheduled = False
         while self._pending:
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-            if not self._backlog:
-                try:
-                    outcomes = self._inline_writer.write(batch)
-                except DatabaseBusy:
-                    pass
-                else:
-                    self._count(batch, outcomes)
-                    _settle(outcomes)
-                    continue
+            if self._commit_inline(batch):
+                continue
             if self._overflow(batch):
                 continue
             # Another process is writing (the worker) and there is no overflow file: let the
             # thread wait for the lock, so the event loop keeps serving meanwhile.
+            self._hand_overflowed_to_thread()
             loop = asyncio.get_running_loop()
             for item in batch:
                 item.loop = loop
                 self.submit(item)
             self.busy_handoffs += 1
+
+    def _commit_inline(self, batch: list[JournalItem]) -> bool:
+        """Commit the overflowed items, then ``batch``, in one transaction; False when the lock is taken."""
+        carried = self._overflowed
+        try:
+            outcomes = self._inline_writer.write([item for item, _seq in carried] + batch)
+        except DatabaseBusy:
+            return False
+        self._overflowed = []
+        if carried:
+            moved, fresh = outcomes[: len(carried)], outcomes[len(carried) :]
+            self._forget_moved(carried, moved)
+            outcomes = fresh
+        if batch:
+            self._count(batch, outcomes)
+            _settle(outcomes)
+        return True
+
+    def _forget_moved(self, carried: list[tuple[JournalItem, int]], outcomes: list[Outcome]) -> None:
+        done = [seq for (_item, seq), (_i, _r, error) in zip(carried, outcomes, strict=True) if error is None]
+        assert self._spill is not None
+        self._spill.forget(done)
+        self._count([item for item, _seq in carried], outcomes)
+        if len(done) < len(carried):
+            log.error(
+                "%d answered decisions could not be moved from %s; the next start tries again",
+                len(carried) - len(done),
+                self._spill.path,
+            )
 
     def _overflow(self, batch: list[JournalItem]) -> bool:
         """Make ``batch`` durable in the overflow file and answer it; False when there is none (or it failed)."""
@@ -361,40 +391,58 @@ class DecisionJournal:
         except Exception:
             log.exception("the journal's overflow file failed; waiting for the database instead")
             return False
-        if fresh:
-            with self._backlog_lock:
-                self._backlog += 1
-            self._queue.put(_SpilledBatch(fresh, seqs))
+        self._overflowed.extend(zip(fresh, seqs, strict=True))
         self.spilled_batches += 1
         _settle([(item, stored.get(item.event_id), None) for item in batch])
+        self._schedule_retry(self.RETRY_FIRST_S)
         return True
 
+    RETRY_FIRST_S = 0.002
+    RETRY_MAX_S = 0.05
+
+    def _schedule_retry(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self._retry is not None and self._retry_loop is loop:
+            return  # one is pending (a handle on a loop that has since closed never fires: replace it)
+        if self._overflowed:
+            self._retry = loop.call_later(delay, self._retry_overflowed, delay)
+            self._retry_loop = loop
+
+    def _retry_overflowed(self, delay: float) -> None:
+        """Move overflowed items when no new batch came to carry them (quiet traffic)."""
+        self._retry = None
+        if not self._overflowed or self._flush_scheduled:
+            return  # moved already, or the batch about to be committed carries them
+        if not self._commit_inline([]):
+            self._schedule_retry(min(delay * 2, self.RETRY_MAX_S))
+
+    def _hand_overflowed_to_thread(self) -> None:
+        """Give waiting overflowed items to the writer thread, ahead of what comes next (keeps the order)."""
+        if self._overflowed:
+            items, seqs = zip(*self._overflowed, strict=True)
+            self._queue.put(_SpilledBatch(list(items), list(seqs)))
+            self._overflowed = []
+
     def _move(self, spilled: _SpilledBatch) -> None:
-        """Write an overflowed batch into the database (waiting for the lock), then drop it from the file."""
+        """On the thread: write overflowed items into the database (waiting for the lock), drop them from the file."""
         items, seqs = spilled.items, spilled.seqs
-        try:
-            while items:
-                outcomes = self._thread_writer.write(items)
-                failed = [(item, seq, error) for (item, _r, error), seq in zip(outcomes, seqs, strict=True) if error]
-                assert self._spill is not None
-                self._spill.forget([seq for (_i, _r, error), seq in zip(outcomes, seqs, strict=True) if error is None])
-                if not failed:
-                    self.batches += 1
-                    self.items += len(items)
-                    return
-                locked = all(_is_lock_wait(error) for _i, _s, error in failed)
-                if not locked or self._stopping:
-                    log.error(
-                        "%d answered decisions could not be moved from %s (%s); the next start tries again",
-                        len(failed),
-                        self._spill.path,
-                        failed[0][2],
-                    )
-                    return
-                items, seqs = [item for item, _s, _e in failed], [seq for _i, seq, _e in failed]
-        finally:
-            with self._backlog_lock:
-                self._backlog -= 1
+        while True:
+            outcomes = self._thread_writer.write(items)
+            self._count(items, outcomes)
+            failed = [(item, seq, error) for (item, _r, error), seq in zip(outcomes, seqs, strict=True) if error]
+            assert self._spill is not None
+            self._spill.forget([seq for (_i, _r, error), seq in zip(outcomes, seqs, strict=True) if error is None])
+            if not failed:
+                return
+            if self._stopping or not all(_is_lock_wait(error) for _i, _s, error in failed):
+                log.error(
+                    "%d answered decisions could not be moved from %s (%s); the next start tries again",
+                    len(failed),
+                    self._spill.path,
+                    failed[0][2],
+                )
+                return
+            items, seqs = [item for item, _s, _e in failed], [seq for _i, seq, _e in failed]
 
     def _recover(self, orphan: spill.SpillFile) -> None:
         """Move the rows of a crashed process's overflow file into the database."""
