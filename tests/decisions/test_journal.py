@@ -5,6 +5,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from fanzha.decisions import spill
 from fanzha.decisions.journal import DecisionJournal, JournalItem
 from fanzha.kit import migrate
@@ -70,14 +72,19 @@ def count_rows(path: Path, table: str) -> int:
     return int(sqlite3.connect(path).execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
+def overflowing_journal(tmp_path: Path) -> tuple[Path, Engine, DecisionJournal]:
+    """A migrated SQLite file and an inline journal with an overflow folder (not started)."""
+    path = tmp_path / "j.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    return path, engine, DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+
+
 class TestOverflow:
     """While another process holds SQLite's write lock, batches are answered from the overflow file."""
 
     def test_answers_without_waiting_then_moves_everything_in_order(self, tmp_path: Path) -> None:
-        path = tmp_path / "j.db"
-        engine = create_db_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        path, engine, journal = overflowing_journal(tmp_path)
         journal.start()
 
         async def write(items: list[JournalItem]) -> list[object]:
@@ -119,10 +126,7 @@ class TestOverflow:
         assert list((tmp_path / "spill").iterdir()) == []  # an empty overflow file is removed at stop
 
     def test_the_next_batch_carries_the_overflow_and_stop_moves_what_is_left(self, tmp_path: Path) -> None:
-        path = tmp_path / "j.db"
-        engine = create_db_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        path, engine, journal = overflowing_journal(tmp_path)
         journal.RETRY_FIRST_S = 60.0  # no timer: only a new batch can carry the overflow here
         journal.start()
 
@@ -148,10 +152,7 @@ class TestOverflow:
         assert list((tmp_path / "spill").iterdir()) == []
 
     def test_an_event_already_stored_is_answered_with_the_stored_answer(self, tmp_path: Path) -> None:
-        path = tmp_path / "j.db"
-        engine = create_db_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        journal = DecisionJournal(engine, inline=True, spill_dir=tmp_path / "spill")
+        path, engine, journal = overflowing_journal(tmp_path)
         journal.start()
 
         async def write(item: JournalItem) -> object:

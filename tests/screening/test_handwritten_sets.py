@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from fanzha.rules.outcomes import GENERIC_TYPOLOGY, WARNING_TYPOLOGIES
+
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]
-TYPOLOGIES = {
-    "T01_task_rebate",
-    "T02_investment",
-    "T03_fake_shopping",
-    "T04_fake_cs_refund",
-    "T05_fake_loan",
-    "T06_fake_credit",
-    "T07_impersonate_boss",
-    "T08_impersonate_police",
-    "T09_game_trade",
-    "T10_romance",
-    "T11_military_purchase",
-    "T12_phishing_notice",
-}
+TYPOLOGIES = set(WARNING_TYPOLOGIES) - {GENERIC_TYPOLOGY}  # the twelve MPS typologies
 
 
 def _rows(name: str) -> list[dict[str, object]]:
