@@ -30,3 +30,8 @@ class TestSpillFile:
         found[0].forget([row.seq for row in found[0].rows()])
         found[0].close()
         assert list(tmp_path.iterdir()) == []
+
+    def test_a_damaged_file_is_left_in_place(self, tmp_path: Path) -> None:
+        (tmp_path / "123-abc.db").write_bytes(b"this is not a database" * 100)
+        assert list(spill.orphans(tmp_path)) == []
+        assert (tmp_path / "123-abc.db").exists()

@@ -270,7 +270,13 @@ class DecisionJournal:
         if not self._started:
             if self._spill_dir is not None:
                 for orphan in spill.orphans(self._spill_dir):
-                    self._recover(orphan)
+                    try:
+                        self._recover(orphan)
+                    except Exception:
+                        # Serving must not wait on a damaged file: it stays for an operator to look at.
+                        log.exception("could not move the overflow file %s; it is left in place", orphan.path)
+                        with contextlib.suppress(Exception):
+                            orphan.close(remove_if_empty=False)
             self._stopping = False
             self._thread = threading.Thread(target=self._run, name="fanzha-journal", daemon=True)
             self._thread.start()
@@ -279,10 +285,9 @@ class DecisionJournal:
     def stop(self) -> None:
         if self._retry is not None:
             self._retry.cancel()
-            self._retry = None
+            self._retry = self._retry_loop = None
         if self._started:
             self._hand_overflowed_to_thread()  # the thread waits for the lock and moves them first
-        if self._started:
             self._stopping = True
             self._queue.put(_STOP)
             if self._thread is not None:

@@ -160,7 +160,13 @@ def orphans(directory: Path) -> Iterator[SpillFile]:
         lock = _try_lock(_lock_path(path))
         if lock is None:
             continue  # a live server process owns it
-        yield SpillFile(path, lock=lock)
+        try:
+            found = SpillFile(path, lock=lock)
+        except sqlite3.DatabaseError:
+            log.exception("the overflow file %s cannot be read; it is left in place", path)
+            lock.close()
+            continue
+        yield found
 
 
 def _lock_path(path: Path) -> Path:
