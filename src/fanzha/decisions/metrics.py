@@ -48,7 +48,7 @@ class _JournalCollector(Collector):
         )
         yield GaugeMetricFamily(
             "fanzha_journal_overflow_backlog",
-            "Overflowed batches not yet moved into the database",
+            "Answered items in the overflow file, not yet moved into the database",
             value=journal.backlog,
         )
 
