@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="A phone in a police notice also finds the accounts unbound from it this many days before "
         "the notice was received (besides those bound now).",
     )
+    referral_answer_days: Annotated[float, Field(gt=0)] = Field(
+        default=30.0,
+        description="Days after a referral is approved within which the authority's final answer is expected "
+        "(ATOFL art. 26(2) obliges it to answer); after that the referral is listed as overdue.",
+    )
     notice_deadline_warning_hours: Annotated[float, Field(gt=0)] = Field(
         default=24.0,
         description="An open notice whose deadline is this close is warned about and its case escalated.",

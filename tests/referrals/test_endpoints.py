@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -326,3 +327,52 @@ def test_the_package_json_is_what_was_hashed(client: TestClient, keys: Keys, run
         ).scalar_one()
     assert hashlib.sha256(stored.encode("utf-8")).hexdigest() == referral["package_sha256"]
     assert json.loads(stored)["referral"]["id"] == referral["id"]
+
+
+def test_an_unanswered_referral_is_overdue_after_the_answer_period(
+    client: TestClient, keys: Keys, runtime: Runtime
+) -> None:
+    case_id = decision_case(client, keys)
+    referral = refer(client, keys.police, case_id).json()
+    assert referral["answer_due_at"] is None  # not approved: nothing has gone yet
+    approved = approve(client, keys.senior, referral["id"]).json()
+    decided_at = datetime.fromisoformat(approved["decided_at"])
+    assert datetime.fromisoformat(approved["answer_due_at"]) == decided_at + timedelta(
+        days=runtime.settings.referral_answer_days
+    )
+    assert approved["answer_overdue"] is False
+
+    def overdue() -> list[int]:
+        listed = client.get("/v1/referrals", params={"overdue": "true"}, headers=auth(keys.police))
+        assert listed.status_code == 200, listed.text
+        return [item["id"] for item in listed.json()]
+
+    assert overdue() == []
+    with runtime.sessions() as session:  # the approval was long ago
+        session.execute(
+            sa.text("UPDATE evidence_releases SET decided_at = :at WHERE id = :id"),
+            {
+                "at": decided_at - timedelta(days=runtime.settings.referral_answer_days + 1),
+                "id": approved["release_id"],
+            },
+        )
+        session.commit()
+    assert overdue() == [referral["id"]]
+    shown = client.get(f"/v1/referrals/{referral['id']}", headers=auth(keys.police)).json()
+    assert shown["answer_overdue"] is True
+    received = client.post(
+        f"/v1/referrals/{referral['id']}/feedback",
+        json={"status": "received", "text": "已收到"},
+        headers=auth(keys.police),
+    )
+    assert received.json()["answer_overdue"] is True  # an acknowledgement is not the answer
+    assert overdue() == [referral["id"]]
+    filed = client.post(
+        f"/v1/referrals/{referral['id']}/feedback",
+        json={"status": "case_filed", "text": "已立案", "authority_ref": "沪公(反诈)立字2026-88"},
+        headers=auth(keys.police),
+    )
+    assert filed.status_code == 200, filed.text
+    assert filed.json()["answer_due_at"] is None
+    assert filed.json()["answer_overdue"] is False
+    assert overdue() == []

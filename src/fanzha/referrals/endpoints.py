@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from fanzha.auth.deps import CasesRead, CasesWrite, MeasuresApprove
 from fanzha.auth.masking import require_reveal
@@ -12,6 +13,7 @@ from fanzha.intel.indicators import SharingIdentity
 from fanzha.kit.web import runtime_of, unit_of_work
 from fanzha.referrals import render
 from fanzha.referrals import service as referrals_service
+from fanzha.referrals.models import Referral
 from fanzha.referrals.schemas import (
     FeedbackIn,
     PackageFormat,
@@ -30,10 +32,20 @@ def _sender(request: Request) -> SharingIdentity:
     return SharingIdentity.of(settings.sharing_identity_name, settings.sharing_identity_id)
 
 
+def _answer_days(request: Request) -> float:
+    return runtime_of(request).settings.referral_answer_days
+
+
+def _view(request: Request, session: Session, referral: Referral) -> ReferralOut:
+    return ReferralOut.model_validate(referrals_service.to_dict(session, referral, answer_days=_answer_days(request)))
+
+
 def _out(request: Request, referral_id: int) -> ReferralOut:
     with unit_of_work(request) as session:
         referral = referrals_service.get(session, referral_id)
-        return ReferralOut.model_validate(referrals_service.to_dict(session, referral))
+        return ReferralOut.model_validate(
+            referrals_service.to_dict(session, referral, answer_days=_answer_days(request))
+        )
 
 
 @router.post(
@@ -46,7 +58,9 @@ def refer_case(case_id: int, body: ReferralIn, request: Request, principal: Case
         referral = referrals_service.refer(
             session, case_ids=[case_id], body=body, sender=_sender(request), actor=principal.actor
         )
-        return ReferralOut.model_validate(referrals_service.to_dict(session, referral))
+        return ReferralOut.model_validate(
+            referrals_service.to_dict(session, referral, answer_days=_answer_days(request))
+        )
 
 
 @router.post("/v1/referrals", response_model=ReferralOut, status_code=201, summary="Refer several cases' clues")
@@ -56,7 +70,9 @@ def refer_cases(body: ReferralCreate, request: Request, principal: CasesWrite) -
         referral = referrals_service.refer(
             session, case_ids=body.case_ids, body=body, sender=_sender(request), actor=principal.actor
         )
-        return ReferralOut.model_validate(referrals_service.to_dict(session, referral))
+        return ReferralOut.model_validate(
+            referrals_service.to_dict(session, referral, answer_days=_answer_days(request))
+        )
 
 
 @router.get("/v1/referrals", response_model=list[ReferralOut], summary="List referrals")
@@ -67,11 +83,25 @@ def list_referrals(
     state: ReferralState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    overdue: Annotated[
+        bool, Query(description="Only those whose final answer is awaited past answer_due_at (to chase).")
+    ] = False,
 ) -> list[ReferralOut]:
     """Newest first; ``state=referred`` lists those still waiting for the authority's answer."""
     with unit_of_work(request) as session:
-        rows = referrals_service.search(session, case_id=case_id, state=state, limit=limit, offset=offset)
-        return [ReferralOut.model_validate(referrals_service.to_dict(session, row)) for row in rows]
+        rows = referrals_service.search(
+            session,
+            case_id=case_id,
+            state=state,
+            limit=limit,
+            offset=offset,
+            overdue=overdue,
+            answer_days=_answer_days(request),
+        )
+        return [
+            ReferralOut.model_validate(referrals_service.to_dict(session, row, answer_days=_answer_days(request)))
+            for row in rows
+        ]
 
 
 @router.get("/v1/referrals/{referral_id}", response_model=ReferralOut, summary="A referral")
@@ -87,7 +117,9 @@ def decide(referral_id: int, body: ReferralDecisionIn, request: Request, princip
         referral = referrals_service.decide(
             session, referral_id=referral_id, approve=body.approve, actor=principal.actor, reason=body.reason
         )
-        return ReferralOut.model_validate(referrals_service.to_dict(session, referral))
+        return ReferralOut.model_validate(
+            referrals_service.to_dict(session, referral, answer_days=_answer_days(request))
+        )
 
 
 @router.post("/v1/referrals/{referral_id}/feedback", response_model=ReferralOut, summary="Record the feedback")
@@ -95,7 +127,9 @@ def feedback(referral_id: int, body: FeedbackIn, request: Request, principal: Ca
     """The authority's answer: ``received``, then ``case_filed`` (立案) or ``declined``, with its text."""
     with unit_of_work(request) as session:
         referral = referrals_service.record_feedback(session, referral_id=referral_id, body=body, actor=principal.actor)
-        return ReferralOut.model_validate(referrals_service.to_dict(session, referral))
+        return ReferralOut.model_validate(
+            referrals_service.to_dict(session, referral, answer_days=_answer_days(request))
+        )
 
 
 @router.get(

@@ -32,10 +32,12 @@ class ReferralRepository:
         case_id: int | None,
         release_states: Sequence[str] | None,
         feedback_statuses: Sequence[str | None] | None,
+        approved_before: datetime | None = None,
         limit: int,
         offset: int,
     ) -> list[Referral]:
-        """Newest first; ``release_states`` and ``feedback_statuses`` filter on the approval and the answer."""
+        """Newest first; ``release_states`` and ``feedback_statuses`` filter on the approval and the answer,
+        ``approved_before`` on when the release was approved."""
         statement = select(Referral).outerjoin(EvidenceRelease, EvidenceRelease.id == Referral.release_id)
         conditions: list[ColumnElement[bool]] = []
         if case_id is not None:
@@ -44,10 +46,13 @@ class ReferralRepository:
             conditions.append(EvidenceRelease.state.in_(list(release_states)))
         if feedback_statuses is not None:
             named = [status for status in feedback_statuses if status is not None]
+            unanswered = Referral.feedback_status.is_(None)
+            answered: ColumnElement[bool] = Referral.feedback_status.in_(named)
             if None in feedback_statuses:
-                conditions.append(Referral.feedback_status.is_(None))
-            else:
-                conditions.append(Referral.feedback_status.in_(named))
+                answered = or_(answered, unanswered) if named else unanswered
+            conditions.append(answered)
+        if approved_before is not None:
+            conditions.append(EvidenceRelease.decided_at < approved_before)
         if conditions:
             statement = statement.where(and_(*conditions))
         statement = statement.order_by(Referral.id.desc()).limit(limit).offset(offset)

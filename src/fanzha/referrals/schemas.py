@@ -113,6 +113,10 @@ class ReferralOut(BaseModel):
     legal_basis: list[str]
     reason: str
     state: ReferralState
+    answer_due_at: datetime | None = Field(
+        description="When the authority's final answer is due (approval + referral_answer_days), while it is awaited"
+    )
+    answer_overdue: bool = Field(description="The final answer is awaited and past answer_due_at")
     package_sha256: str
     release_id: int | None
     referred_by: str

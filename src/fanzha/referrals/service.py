@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -33,7 +34,7 @@ from fanzha.cases.models import Case, CaseEvidence, EvidenceRelease
 from fanzha.cases.releases import ReleaseState
 from fanzha.cases.repository import CaseRepository
 from fanzha.intel.indicators import SharingIdentity
-from fanzha.kit.clock import utcnow
+from fanzha.kit.clock import ensure_utc, utcnow
 from fanzha.kit.errors import Conflict, NotFound
 from fanzha.referrals import package as packages
 from fanzha.referrals.models import Referral, ReferralFeedback
@@ -48,6 +49,20 @@ _NEXT_FEEDBACK: dict[FeedbackStatus, tuple[str | None, ...]] = {
     FeedbackStatus.declined: (None, FeedbackStatus.received.value),
 }
 """From which feedback status each answer may come: received first (optional), then filed or declined."""
+
+
+DEFAULT_ANSWER_DAYS = 30.0
+"""Days after approval within which the authority's final answer is expected (settings: referral_answer_days)."""
+
+AWAITING_ANSWER = (ReferralState.referred, ReferralState.received)
+"""States in which the authority's final answer (case filed or declined) is still awaited."""
+
+
+def answer_due_at(release: EvidenceRelease | None, *, answer_days: float) -> datetime | None:
+    """When the authority's final answer is due: ``answer_days`` after the referral was approved."""
+    if release is None or release.state != ReleaseState.released.value or release.decided_at is None:
+        return None
+    return ensure_utc(release.decided_at) + timedelta(days=answer_days)
 
 
 def state_of(referral: Referral, release: EvidenceRelease | None) -> ReferralState:
@@ -243,8 +258,29 @@ def record_feedback(session: Session, *, referral_id: int, body: FeedbackIn, act
 
 
 def search(
-    session: Session, *, case_id: int | None, state: ReferralState | None, limit: int, offset: int
+    session: Session,
+    *,
+    case_id: int | None,
+    state: ReferralState | None,
+    limit: int,
+    offset: int,
+    overdue: bool = False,
+    answer_days: float = DEFAULT_ANSWER_DAYS,
+    now: datetime | None = None,
 ) -> list[Referral]:
+    """Newest first. ``overdue``: approved more than ``answer_days`` ago and still awaiting the final answer."""
+    if overdue:
+        if state is not None and state not in AWAITING_ANSWER:
+            return []
+        awaited = [state] if state is not None else list(AWAITING_ANSWER)
+        return ReferralRepository(session).search(
+            case_id=case_id,
+            release_states=[ReleaseState.released.value],
+            feedback_statuses=[None if item is ReferralState.referred else item.value for item in awaited],
+            approved_before=(now or utcnow()) - timedelta(days=answer_days),
+            limit=limit,
+            offset=offset,
+        )
     release_states: list[str] | None = None
     feedback: list[str | None] | None = None
     if state is ReferralState.pending_approval:
@@ -260,10 +296,14 @@ def search(
     )
 
 
-def to_dict(session: Session, referral: Referral) -> dict[str, Any]:
+def to_dict(
+    session: Session, referral: Referral, *, answer_days: float = DEFAULT_ANSWER_DAYS, now: datetime | None = None
+) -> dict[str, Any]:
     repository = ReferralRepository(session)
     release = repository.release(referral.release_id)
     decided = release is not None and release.state != ReleaseState.pending.value
+    state = state_of(referral, release)
+    due = answer_due_at(release, answer_days=answer_days) if state in AWAITING_ANSWER else None
     return {
         "id": referral.id,
         "case_id": referral.case_id,
@@ -274,7 +314,9 @@ def to_dict(session: Session, referral: Referral) -> dict[str, Any]:
         "summary": referral.summary,
         "legal_basis": list(referral.legal_basis or []),
         "reason": referral.reason,
-        "state": state_of(referral, release),
+        "state": state,
+        "answer_due_at": due,
+        "answer_overdue": due is not None and (now or utcnow()) >= due,
         "package_sha256": referral.package_sha256,
         "release_id": referral.release_id,
         "referred_by": referral.referred_by,
