@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from fanzha.auth.roles import Role
-from fanzha.cases.models import Case
+from fanzha.cases.models import Case, EvidenceRelease
 from fanzha.console.pages.dashboard import Buckets, SettledBuckets, Window, decision_volume, top_rules
 from fanzha.kit.clock import utcnow
 from fanzha.kit.db import transaction
@@ -20,6 +20,7 @@ from tests.fixtures.app import auth
 from tests.fixtures.console import ConsoleUserLogin, sign_in
 from tests.fixtures.console_data import appeal, decisions_mix, notice, number, store_decision, text_of
 from tests.fixtures.due_process import Keys
+from tests.fixtures.referrals import approve, decision_case, refer
 
 WIDGETS = ("decisions-widget", "rules-widget", "queues-widget", "notices-widget", "appeals-widget")
 
@@ -174,3 +175,23 @@ def test_appeals_and_overturn_rate(
     assert number(page, "appeals-upheld") == 1
     assert number(page, "appeals-overturned") == 2
     assert text_of(page, "kpi-overturn-rate") == "67%"
+
+
+def test_referrals_past_their_answer_date(
+    console_client: TestClient, make_console_user: Callable[..., ConsoleUserLogin], keys: Keys, runtime: Runtime
+) -> None:
+    waiting = refer(console_client, keys.police, decision_case(console_client, keys, "ring-a", "dash-ref-1")).json()
+    late = refer(console_client, keys.police, decision_case(console_client, keys, "ring-b", "dash-ref-2")).json()
+    for referral in (waiting, late):
+        assert approve(console_client, keys.senior, referral["id"]).status_code == 200
+    late_release = console_client.get(f"/v1/referrals/{late['id']}", headers=auth(keys.police)).json()["release_id"]
+    with transaction(runtime.sessions) as session:
+        session.execute(
+            update(EvidenceRelease)
+            .where(EvidenceRelease.id == late_release)
+            .values(decided_at=utcnow() - timedelta(days=runtime.settings.referral_answer_days + 1))
+        )
+    sign_in(console_client, make_console_user(Role.police_liaison))
+    page = console_client.get("/console/").text
+    assert number(page, "kpi-referrals-overdue") == 1
+    assert "待公安机关答复共 2 件" in page  # both approved referrals still await the answer

@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,47 +14,8 @@ from fastapi.testclient import TestClient
 from fanzha.referrals import render
 from fanzha.runtime import Runtime
 from tests.fixtures.app import auth
-from tests.fixtures.due_process import Keys, blocked_event, case_for, drive
-
-PHONE = "+8613800138000"
-UNIT = "上海市公安局反诈中心"
-LURE = "刷单返利，日赚三百，加我微信 13800138000"
-
-
-def decision_case(client: TestClient, keys: Keys, account: str = "ring-boss", event_id: str = "ref-1") -> int:
-    """A case opened by a block decision on a message with a lure text, with the sender's phone added."""
-    blocked_event(client, keys.admin, event_id, account, content={"text": LURE})
-    case: dict[str, Any] = drive(client, lambda: case_for(client, keys.analyst, account))
-    added = client.post(
-        f"/v1/cases/{case['id']}/subjects",
-        json=[{"type": "phone", "value": "138 0013 8000", "role": "actor"}],
-        headers=auth(keys.analyst),
-    )
-    assert added.status_code == 200, added.text
-    listed = client.post("/v1/lists/blocked_phones/entries", json={"value": PHONE}, headers=auth(keys.admin))
-    assert listed.status_code == 201, listed.text
-    case_id: int = case["id"]
-    return case_id
-
-
-def refer(client: TestClient, key: str, case_id: int, **fields: Any) -> Any:
-    body = {
-        "recipient_unit": UNIT,
-        "recipient_type": "police",
-        "risk_degree": "high",
-        "summary": "疑似刷单返利诈骗团伙 / suspected task-scam ring",
-        "reason": "ring found by monitoring; ATOFL art. 26(2) referral",
-        **fields,
-    }
-    return client.post(f"/v1/cases/{case_id}/referrals", json=body, headers=auth(key))
-
-
-def approve(client: TestClient, key: str, referral_id: int, approve: bool = True) -> Any:
-    return client.post(
-        f"/v1/referrals/{referral_id}/decision",
-        json={"approve": approve, "reason": "clues and legal basis checked"},
-        headers=auth(key),
-    )
+from tests.fixtures.due_process import Keys
+from tests.fixtures.referrals import LURE, PHONE, UNIT, approve, decision_case, refer
 
 
 def audit_actions(runtime: Runtime, like: str) -> list[str]:

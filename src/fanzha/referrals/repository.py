@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.cases.models import EvidenceRelease
+from fanzha.cases.releases import ReleaseState
 from fanzha.referrals.models import Referral, ReferralFeedback
 
 
@@ -57,6 +58,20 @@ class ReferralRepository:
             statement = statement.where(and_(*conditions))
         statement = statement.order_by(Referral.id.desc()).limit(limit).offset(offset)
         return list(self.session.execute(statement).scalars())
+
+    def count_awaiting(self, *, awaited: Sequence[str | None], approved_before: datetime) -> tuple[int, int]:
+        """(approved referrals whose feedback status is in ``awaited``, those of them approved before then)."""
+        named = [status for status in awaited if status is not None]
+        waiting: ColumnElement[bool] = Referral.feedback_status.in_(named)
+        if None in awaited:
+            waiting = or_(waiting, Referral.feedback_status.is_(None))
+        row = self.session.execute(
+            select(func.count(), func.sum(case((EvidenceRelease.decided_at < approved_before, 1), else_=0)))
+            .select_from(Referral)
+            .join(EvidenceRelease, EvidenceRelease.id == Referral.release_id)
+            .where(EvidenceRelease.state == ReleaseState.released.value, waiting)
+        ).one()
+        return int(row[0] or 0), int(row[1] or 0)
 
     def feedback(self, referral_id: int) -> list[ReferralFeedback]:
         return list(

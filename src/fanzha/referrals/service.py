@@ -65,6 +65,24 @@ def answer_due_at(release: EvidenceRelease | None, *, answer_days: float) -> dat
     return ensure_utc(release.decided_at) + timedelta(days=answer_days)
 
 
+@dataclass(frozen=True)
+class AnswerWatch:
+    """Approved referrals still awaiting the authority's final answer, and how many are past due."""
+
+    awaiting: int
+    overdue: int
+
+
+def answer_watch(
+    session: Session, *, answer_days: float = DEFAULT_ANSWER_DAYS, now: datetime | None = None
+) -> AnswerWatch:
+    awaiting, overdue = ReferralRepository(session).count_awaiting(
+        awaited=[None if state is ReferralState.referred else state.value for state in AWAITING_ANSWER],
+        approved_before=(now or utcnow()) - timedelta(days=answer_days),
+    )
+    return AnswerWatch(awaiting, overdue)
+
+
 def state_of(referral: Referral, release: EvidenceRelease | None) -> ReferralState:
     """The referral's state: its release's approval, then the authority's latest answer."""
     if release is None or release.state == ReleaseState.rejected.value:

@@ -35,10 +35,11 @@ from fanzha.console.web import ConsolePage
 from fanzha.decisions.models import DecisionRecord
 from fanzha.kit.clock import ensure_utc, utcnow
 from fanzha.kit.db import dialect_of
-from fanzha.kit.web import unit_of_work
+from fanzha.kit.web import runtime_of, unit_of_work
 from fanzha.notices.models import Notice
 from fanzha.notices.repository import NoticeRepository
 from fanzha.notices.schemas import NoticeState
+from fanzha.referrals import service as referrals_service
 
 router = APIRouter()
 
@@ -315,6 +316,7 @@ def dashboard(request: Request, console: ConsolePage, window: str = Window.day.v
         "sampled": False,
         "queues": None,
         "notices": None,
+        "referrals": None,
         "appeals": None,
         "appeals_chart": None,
         "outcomes": OUTCOMES,
@@ -340,6 +342,9 @@ def dashboard(request: Request, console: ConsolePage, window: str = Window.day.v
             values["queues"] = cases_service.queue_load(session, now=now)
         if console.can(Permission.notices_read):
             values["notices"] = notice_deadlines(session, now)
+            values["referrals"] = referrals_service.answer_watch(
+                session, answer_days=runtime_of(request).settings.referral_answer_days, now=now
+            )
         if console.can(Permission.appeals_read):
             summary = appeal_summary(session)
             values["appeals"] = summary
