@@ -77,8 +77,8 @@ def default_screener() -> Screener | None:
     return screener
 
 
-GC_YOUNG_THRESHOLD = 50_000
-"""Allocations between young-generation collections in a server process (CPython's default: 700)."""
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The collector's thresholds in a server process (CPython's default: 700, 10, 10); bench/collector.py."""
 
 
 class Runtime:
@@ -160,12 +160,11 @@ class Runtime:
         # the cyclic garbage collector's way, which would otherwise rescan it in long pauses.
         gc.collect()
         gc.freeze()
-        # Every collection pauses the process. A request allocates hundreds of containers that
-        # reference counting frees; with the default young threshold (700) the collector ran on
-        # nearly every request and a middle-generation pass (3-12 ms here) every few hundred,
-        # which set the p99. Full collections walk every live container (the velocity counters
-        # hold many): with nearly no cyclic garbage here, run all of them far less often.
-        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
+        # Every collection pauses the process: with CPython's thresholds a 500/s load saw a young
+        # collection every ~200 requests and a middle one (3-9 ms here) every few seconds; full
+        # collections walk every live container (the velocity counters hold many). Nearly all
+        # garbage here is freed by reference counting, so collect far less often (bench/collector.py).
+        gc.set_threshold(*GC_THRESHOLDS)
 
     def stop(self) -> None:
         self.journal.stop()

@@ -11,6 +11,16 @@ from fanzha.cases.releases import ReleaseState
 from fanzha.referrals.models import Referral, ReferralFeedback
 
 
+def _feedback_in(statuses: Sequence[str | None]) -> ColumnElement[bool]:
+    """The referral's feedback status is one of ``statuses`` (``None``: no answer yet)."""
+    named = [status for status in statuses if status is not None]
+    condition: ColumnElement[bool] = Referral.feedback_status.in_(named)
+    if None in statuses:
+        unanswered = Referral.feedback_status.is_(None)
+        condition = or_(condition, unanswered) if named else unanswered
+    return condition
+
+
 class ReferralRepository:
     """All SQL on referrals and the feedback authorities send back."""
 
@@ -46,12 +56,7 @@ class ReferralRepository:
         if release_states is not None:
             conditions.append(EvidenceRelease.state.in_(list(release_states)))
         if feedback_statuses is not None:
-            named = [status for status in feedback_statuses if status is not None]
-            unanswered = Referral.feedback_status.is_(None)
-            answered: ColumnElement[bool] = Referral.feedback_status.in_(named)
-            if None in feedback_statuses:
-                answered = or_(answered, unanswered) if named else unanswered
-            conditions.append(answered)
+            conditions.append(_feedback_in(feedback_statuses))
         if approved_before is not None:
             conditions.append(EvidenceRelease.decided_at < approved_before)
         if conditions:
@@ -61,15 +66,11 @@ class ReferralRepository:
 
     def count_awaiting(self, *, awaited: Sequence[str | None], approved_before: datetime) -> tuple[int, int]:
         """(approved referrals whose feedback status is in ``awaited``, those of them approved before then)."""
-        named = [status for status in awaited if status is not None]
-        waiting: ColumnElement[bool] = Referral.feedback_status.in_(named)
-        if None in awaited:
-            waiting = or_(waiting, Referral.feedback_status.is_(None))
         row = self.session.execute(
             select(func.count(), func.sum(case((EvidenceRelease.decided_at < approved_before, 1), else_=0)))
             .select_from(Referral)
             .join(EvidenceRelease, EvidenceRelease.id == Referral.release_id)
-            .where(EvidenceRelease.state == ReleaseState.released.value, waiting)
+            .where(EvidenceRelease.state == ReleaseState.released.value, _feedback_in(awaited))
         ).one()
         return int(row[0] or 0), int(row[1] or 0)
 
@@ -86,13 +87,9 @@ class ReferralRepository:
         self, referral_id: int, *, expected: Sequence[str | None], status: str, at: datetime, now: datetime
     ) -> bool:
         """Move the referral's feedback status only if it is still one of ``expected`` (a race lost: False)."""
-        named = [value for value in expected if value is not None]
-        allowed: ColumnElement[bool] = Referral.feedback_status.in_(named)
-        if None in expected:
-            allowed = or_(allowed, Referral.feedback_status.is_(None))
         result = self.session.execute(
             update(Referral)
-            .where(Referral.id == referral_id, allowed)
+            .where(Referral.id == referral_id, _feedback_in(expected))
             .values(feedback_status=status, feedback_at=at, updated_at=now)
         )
         self.session.flush()

@@ -73,12 +73,21 @@ class AnswerWatch:
     overdue: int
 
 
+def _feedback_statuses(states: Sequence[ReferralState]) -> list[str | None]:
+    """The stored feedback status of each state (``referred``: no answer yet)."""
+    return [None if state is ReferralState.referred else state.value for state in states]
+
+
+def _due_before(now: datetime | None, answer_days: float) -> datetime:
+    """Referrals approved before this are past their answer date."""
+    return (now or utcnow()) - timedelta(days=answer_days)
+
+
 def answer_watch(
     session: Session, *, answer_days: float = DEFAULT_ANSWER_DAYS, now: datetime | None = None
 ) -> AnswerWatch:
     awaiting, overdue = ReferralRepository(session).count_awaiting(
-        awaited=[None if state is ReferralState.referred else state.value for state in AWAITING_ANSWER],
-        approved_before=(now or utcnow()) - timedelta(days=answer_days),
+        awaited=_feedback_statuses(AWAITING_ANSWER), approved_before=_due_before(now, answer_days)
     )
     return AnswerWatch(awaiting, overdue)
 
@@ -294,8 +303,8 @@ def search(
         return ReferralRepository(session).search(
             case_id=case_id,
             release_states=[ReleaseState.released.value],
-            feedback_statuses=[None if item is ReferralState.referred else item.value for item in awaited],
-            approved_before=(now or utcnow()) - timedelta(days=answer_days),
+            feedback_statuses=_feedback_statuses(awaited),
+            approved_before=_due_before(now, answer_days),
             limit=limit,
             offset=offset,
         )
