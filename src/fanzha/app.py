@@ -61,7 +61,13 @@ class BodySizeLimit:
             return
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _send_json(send, 413, PayloadTooLarge(f"request body is over {self.limit} bytes").to_dict())
+                await _send_json(
+                    send,
+                    413,
+                    PayloadTooLarge(
+                        f"request body is over {self.limit} bytes", zh=f"请求体超过 {self.limit} 字节"
+                    ).to_dict(),
+                )
                 return
         received = 0
 
@@ -71,7 +77,9 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise PayloadTooLarge(f"request body is over {self.limit} bytes")
+                    raise PayloadTooLarge(
+                        f"request body is over {self.limit} bytes", zh=f"请求体超过 {self.limit} 字节"
+                    )
             return message
 
         await self.app(scope, limited_receive, send)
@@ -106,7 +114,11 @@ class FanzhaAPI(FastAPI):
             limit = self.state.runtime.settings.max_request_bytes
             for name, value in scope.get("headers", ()):
                 if name == b"content-length" and value.isdigit() and int(value) > limit:
-                    await _send_json(send, 413, PayloadTooLarge(f"request body is over {limit} bytes").to_dict())
+                    await _send_json(
+                        send,
+                        413,
+                        PayloadTooLarge(f"request body is over {limit} bytes", zh=f"请求体超过 {limit} 字节").to_dict(),
+                    )
                     return
             scope["app"] = self
             await decide_fast(scope, receive, send)
@@ -201,11 +213,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ]
         first = details[0] if details else {"field": "(request)", "message": "invalid"}
         if is_console_request(request):
-            return console_error(request, InvalidInput(f"{first['field']}: {first['message']}", details=details))
+            return console_error(
+                request,
+                InvalidInput(
+                    f"{first['field']}: {first['message']}",
+                    details=details,
+                    zh=f"输入有误：{first['field']}: {first['message']}",
+                ),
+            )
         return json_response(
             {
                 "error": "invalid_input",
                 "message": f"invalid request: {first['field']}: {first['message']}",
+                "message_zh": f"请求无效：{first['field']}: {first['message']}",
                 "details": details,
             },
             422,

@@ -221,7 +221,11 @@ def test_moves_notes_and_evidence_need_a_reason_or_content(
     assert moved.headers["location"] == f"{url}?done=moved"
     wrong = post_form(console_client, f"{url}/transition", csrf, to="closed", reason="done here")
     assert wrong.status_code == 409
-    assert "cannot move to closed" in wrong.text
+    assert "不能手动转为 closed" in wrong.text  # the service's message, in the console's default Chinese
+    in_english = post_form(console_client, f"{url}/transition?lang=en", csrf, to="closed", reason="done here")
+    assert in_english.status_code == 409
+    assert "cannot move to closed by hand" in in_english.text
+    assert "不能手动转为" not in in_english.text
 
     assert post_form(console_client, f"{url}/note", csrf, note="called the bank").status_code == 303
     digest = hashlib.sha256(b"chat export").hexdigest()

@@ -26,12 +26,18 @@ class TestListEntries:
         response = client.post("/v1/lists/blocked_phones/entries", json={"value": "12"}, headers=auth(admin_key))
         assert response.status_code == 422
         assert response.json()["details"][0]["field"] == "value"
+        assert response.json()["message"] == "not a valid phone number: '12'"
+        assert response.json()["message_zh"] == "不是有效的电话号码：'12'"
         page = client.get("/v1/lists/blocked_phones/entries", headers=auth(admin_key)).json()
         assert page["items"] == []
 
     def test_unknown_list_is_404(self, client: TestClient, admin_key: str) -> None:
         response = client.post("/v1/lists/no_such_list/entries", json={"value": "x"}, headers=auth(admin_key))
         assert response.status_code == 404
+        body = response.json()
+        assert body["error"] == "not_found"
+        assert body["message"] == "no list named 'no_such_list'; create it first with PUT /v1/lists/no_such_list"
+        assert body["message_zh"] == "名单 'no_such_list' 不存在；请先用 PUT /v1/lists/no_such_list 创建"
 
     def test_delete_takes_effect_on_decisions(self, client: TestClient, admin_key: str) -> None:
         client.post("/v1/lists/blocked_accounts/entries", json={"value": "bad-1"}, headers=auth(admin_key))

@@ -28,7 +28,7 @@ _APPEALABLE = (MeasureState.active, MeasureState.expired, MeasureState.lifted, M
 def get(session: Session, appeal_id: int) -> Appeal:
     appeal = AppealRepository(session).get(appeal_id)
     if appeal is None:
-        raise NotFound(f"no appeal {appeal_id}")
+        raise NotFound(f"no appeal {appeal_id}", zh=f"申诉 {appeal_id} 不存在")
     return appeal
 
 
@@ -38,17 +38,23 @@ def submit(
     """File the subject's appeal; one per measure, within the deadline its statement gave."""
     measure = measures_service.get(session, measure_id)
     if measure.account_id != account_id:
-        raise NotFound(f"account {account_id!r} has no measure {measure_id}")
+        raise NotFound(
+            f"account {account_id!r} has no measure {measure_id}", zh=f"账号 {account_id!r} 没有处置措施 {measure_id}"
+        )
     if measure.state not in _APPEALABLE:
-        raise Conflict(f"measure {measure_id} is {measure.state}; there is nothing to appeal")
+        raise Conflict(
+            f"measure {measure_id} is {measure.state}; there is nothing to appeal",
+            zh=f"处置措施 {measure_id} 的状态为 {measure.state}，无可申诉",
+        )
     repository = AppealRepository(session)
     if repository.for_measure(measure_id) is not None:
-        raise Conflict(f"measure {measure_id} has already been appealed")
+        raise Conflict(f"measure {measure_id} has already been appealed", zh=f"处置措施 {measure_id} 已被申诉")
     statement = measures_service.statement_for(session, measure_id)
     now = utcnow()
     if statement is not None and ensure_utc(statement.appeal_deadline) < now:
         raise Conflict(
-            f"the appeal deadline for measure {measure_id} passed on {statement.appeal_deadline.isoformat()}"
+            f"the appeal deadline for measure {measure_id} passed on {statement.appeal_deadline.isoformat()}",
+            zh=f"处置措施 {measure_id} 的申诉期限已于 {statement.appeal_deadline.isoformat()} 届满",
         )
     appeal = Appeal(
         measure_id=measure_id,
@@ -65,7 +71,9 @@ def submit(
         with session.begin_nested():
             repository.add(appeal)
     except IntegrityError:
-        raise Conflict(f"measure {measure_id} has already been appealed") from None
+        raise Conflict(
+            f"measure {measure_id} has already been appealed", zh=f"处置措施 {measure_id} 已被申诉"
+        ) from None
     repository.count(measure.rules or [], "appeals")
     audit.record(
         session,
@@ -86,7 +94,10 @@ def claim(session: Session, *, appeal_id: int, actor: str) -> Appeal:
     appeal = get(session, appeal_id)
     measure = measures_service.get(session, appeal.measure_id)
     if actor in {appeal.original_decider, measure.approved_by}:
-        raise Forbidden("an appeal must be handled by someone other than who decided the measure")
+        raise Forbidden(
+            "an appeal must be handled by someone other than who decided the measure",
+            zh="申诉须由作出原处置决定以外的人处理",
+        )
     now = utcnow()
     claimed = AppealRepository(session).update_if(
         appeal_id,
@@ -99,8 +110,12 @@ def claim(session: Session, *, appeal_id: int, actor: str) -> Appeal:
     session.refresh(appeal)
     if not claimed:
         if appeal.state not in ("submitted", "in_review"):
-            raise Conflict(f"appeal {appeal_id} is already {appeal.state}")
-        raise Conflict(f"appeal {appeal_id} is held by {appeal.claimed_by}")
+            raise Conflict(
+                f"appeal {appeal_id} is already {appeal.state}", zh=f"申诉 {appeal_id} 的状态已为 {appeal.state}"
+            )
+        raise Conflict(
+            f"appeal {appeal_id} is held by {appeal.claimed_by}", zh=f"申诉 {appeal_id} 已由 {appeal.claimed_by} 领取"
+        )
     audit.record(
         session,
         actor=actor,
@@ -117,7 +132,7 @@ def claim(session: Session, *, appeal_id: int, actor: str) -> Appeal:
 def decide(session: Session, *, appeal_id: int, actor: str, overturn: bool, reason: str) -> measures_service.Outcome:
     """Uphold or overturn (with a reason); an overturn restores the account at once."""
     if not reason.strip():
-        raise InvalidInput("a reason is required", details=[{"field": "reason"}])
+        raise InvalidInput("a reason is required", details=[{"field": "reason"}], zh="必须填写理由")
     appeal = get(session, appeal_id)
     now = utcnow()
     state = "overturned" if overturn else "upheld"
@@ -137,8 +152,13 @@ def decide(session: Session, *, appeal_id: int, actor: str, overturn: bool, reas
     session.refresh(appeal)
     if not decided:
         if appeal.state in ("upheld", "overturned"):
-            raise Conflict(f"appeal {appeal_id} is already {appeal.state}")
-        raise Conflict(f"claim appeal {appeal_id} before deciding it (held by {appeal.claimed_by or 'nobody'})")
+            raise Conflict(
+                f"appeal {appeal_id} is already {appeal.state}", zh=f"申诉 {appeal_id} 的状态已为 {appeal.state}"
+            )
+        raise Conflict(
+            f"claim appeal {appeal_id} before deciding it (held by {appeal.claimed_by or 'nobody'})",
+            zh=f"请先领取申诉 {appeal_id} 再作出决定（当前领取人：{appeal.claimed_by or '无'}）",
+        )
     measure = measures_service.get(session, appeal.measure_id)
     outcome = measures_service.Outcome([measure])
     if overturn:

@@ -57,4 +57,7 @@ def mask(kind: str, value: str) -> str:
 def require_reveal(principal: Principal, reveal: bool) -> None:
     """Unmasked personal data only for roles with ``personal_data:reveal`` (the read is then audited)."""
     if reveal and not principal.can(Permission.personal_data_reveal):
-        raise Forbidden(f"role {principal.role.value!r} may not read unmasked personal data")
+        raise Forbidden(
+            f"role {principal.role.value!r} may not read unmasked personal data",
+            zh=f"角色 {principal.role.value!r} 无权查看未脱敏的个人信息",
+        )

@@ -40,7 +40,10 @@ class Principal:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise Forbidden(f"role {self.role.value!r} lacks permission {permission.value!r}")
+            raise Forbidden(
+                f"role {self.role.value!r} lacks permission {permission.value!r}",
+                zh=f"角色 {self.role.value!r} 缺少权限 {permission.value!r}",
+            )
 
 
 def hash_secret(secret: str) -> str:
@@ -55,6 +58,7 @@ def parse_role(value: str) -> Role:
         raise InvalidInput(
             f"unknown role {value!r}; one of: {', '.join(r.value for r in Role)}",
             details=[{"field": "role"}],
+            zh=f"未知角色 {value!r}；可选值：{', '.join(r.value for r in Role)}",
         ) from None
 
 
@@ -84,7 +88,7 @@ def create_key(session: Session, *, name: str, role: Role, actor: str) -> tuple[
 def revoke_key(session: Session, *, key_id: int, actor: str, reason: str | None = None) -> ApiKey:
     key = ApiKeyRepository(session).by_id(key_id)
     if key is None:
-        raise NotFound(f"no API key with id {key_id}")
+        raise NotFound(f"no API key with id {key_id}", zh=f"ID 为 {key_id} 的 API 密钥不存在")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
@@ -121,10 +125,15 @@ class Authenticator:
 
     def authenticate(self, authorization: str | None) -> Principal:
         if not authorization:
-            raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <api key>'")
+            raise Unauthorized(
+                "missing Authorization header; send 'Authorization: Bearer <api key>'",
+                zh="缺少 Authorization 请求头；请发送 'Authorization: Bearer <api key>'",
+            )
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise Unauthorized("Authorization must be 'Bearer <api key>'")
+            raise Unauthorized(
+                "Authorization must be 'Bearer <api key>'", zh="Authorization 必须为 'Bearer <api key>' 格式"
+            )
         key_hash = hash_secret(secret.strip())
         now = time.monotonic()
         cached = self._cache.get(key_hash)
@@ -133,7 +142,7 @@ class Authenticator:
         with self._sessions() as session:
             key = ApiKeyRepository(session).by_hash(key_hash)
             if key is None or key.revoked_at is not None:
-                raise Unauthorized("invalid or revoked API key")
+                raise Unauthorized("invalid or revoked API key", zh="API 密钥无效或已吊销")
             principal = Principal(key_id=key.id, name=key.name, role=Role(key.role))
         with self._lock:
             if len(self._cache) > 10_000:

@@ -41,11 +41,15 @@ def propose(
     cases_service.get(session, case_id)
     held = {item.hash.lower() for item in CaseRepository(session).evidence(case_id)}
     if not held:
-        raise InvalidInput(f"case {case_id} holds no evidence to release")
+        raise InvalidInput(f"case {case_id} holds no evidence to release", zh=f"案件 {case_id} 没有可移交的证据")
     wanted = [value.lower() for value in hashes] or sorted(held)
     unknown = sorted(set(wanted) - held)
     if unknown:
-        raise InvalidInput(f"case {case_id} holds no evidence with hash {unknown[0]}", details=[{"field": "hashes"}])
+        raise InvalidInput(
+            f"case {case_id} holds no evidence with hash {unknown[0]}",
+            details=[{"field": "hashes"}],
+            zh=f"案件 {case_id} 中没有哈希为 {unknown[0]} 的证据",
+        )
     release = EvidenceRelease(
         case_id=case_id,
         recipient=recipient,
@@ -75,11 +79,17 @@ def decide(session: Session, *, release_id: int, approve: bool, actor: str, reas
     repository = ReleaseRepository(session)
     release = repository.get(release_id)
     if release is None:
-        raise NotFound(f"no evidence release {release_id}")
+        raise NotFound(f"no evidence release {release_id}", zh=f"证据移交 {release_id} 不存在")
     if release.state != ReleaseState.pending.value:
-        raise Conflict(f"evidence release {release_id} is already {release.state}")
+        raise Conflict(
+            f"evidence release {release_id} is already {release.state}",
+            zh=f"证据移交 {release_id} 的状态已为 {release.state}",
+        )
     if approve and release.proposed_by == actor:
-        raise Forbidden("releasing evidence needs a second person: you proposed this release")
+        raise Forbidden(
+            "releasing evidence needs a second person: you proposed this release",
+            zh="移交证据须由第二人复核：本次移交由您提出",
+        )
     state = ReleaseState.released if approve else ReleaseState.rejected
     now = utcnow()
     values: dict[str, object] = {
@@ -89,7 +99,10 @@ def decide(session: Session, *, release_id: int, approve: bool, actor: str, reas
         "decision_reason": reason,
     }
     if not repository.decide(release_id, values=values):
-        raise Conflict(f"evidence release {release_id} was decided by someone else meanwhile")
+        raise Conflict(
+            f"evidence release {release_id} was decided by someone else meanwhile",
+            zh=f"证据移交 {release_id} 已由他人同时作出决定",
+        )
     session.refresh(release)
     audit.record(
         session,

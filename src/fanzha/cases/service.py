@@ -71,7 +71,7 @@ def normalise_subject(kind: SubjectType, value: str) -> str:
 def get(session: Session, case_id: int) -> Case:
     case = CaseRepository(session).get(case_id)
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", zh=f"案件 {case_id} 不存在")
     return case
 
 
@@ -166,7 +166,10 @@ def open_case(
     """Open a case for a trigger; the same (source_type, source_ref) twice is a conflict."""
     repository = CaseRepository(session)
     if repository.by_source(source_type.value, source_ref) is not None:
-        raise Conflict(f"a case for {source_type.value} {source_ref!r} already exists")
+        raise Conflict(
+            f"a case for {source_type.value} {source_ref!r} already exists",
+            zh=f"来源 {source_type.value} {source_ref!r} 的案件已存在",
+        )
     now = utcnow()
     case = Case(
         source_type=source_type.value,
@@ -263,7 +266,7 @@ def _add_evidence(session: Session, case: Case, item: dict[str, Any], *, actor: 
 def add_subjects(session: Session, *, case_id: int, subjects: Sequence[Subject], actor: str) -> Case:
     case = get(session, case_id)
     if case.state == CaseState.closed.value:
-        raise Conflict(f"case {case_id} is closed; reopen it first")
+        raise Conflict(f"case {case_id} is closed; reopen it first", zh=f"案件 {case_id} 已结案，请先重开")
     added = _add_subjects(session, case, subjects)
     if added:
         audit.record(
@@ -281,7 +284,7 @@ def add_subjects(session: Session, *, case_id: int, subjects: Sequence[Subject],
 def add_evidence(session: Session, *, case_id: int, evidence: Sequence[dict[str, Any]], actor: str) -> Case:
     case = get(session, case_id)
     if case.state == CaseState.closed.value:
-        raise Conflict(f"case {case_id} is closed; reopen it first")
+        raise Conflict(f"case {case_id} is closed; reopen it first", zh=f"案件 {case_id} 已结案，请先重开")
     for item in evidence:
         if _add_evidence(session, case, item, actor=actor):
             audit.record(
@@ -460,7 +463,10 @@ def _move(
     )
     session.refresh(case)
     if not moved:
-        raise Conflict(f"case {case.id} is {case.state}; it cannot move to {to.value} now")
+        raise Conflict(
+            f"case {case.id} is {case.state}; it cannot move to {to.value} now",
+            zh=f"案件 {case.id} 的状态为 {case.state}，当前不能转为 {to.value}",
+        )
     CaseRepository(session).add(
         CaseTransition(case_id=case.id, from_state=before, to_state=to.value, actor=actor, at=now, reason=reason)
     )
@@ -496,12 +502,18 @@ def transition(session: Session, *, case_id: int, to: CaseState, actor: str, rea
         raise Conflict(
             f"case {case_id} is {current.value}; it cannot move to {to.value} by hand",
             details={"allowed": allowed},
+            zh=f"案件 {case_id} 的状态为 {current.value}，不能手动转为 {to.value}",
         )
     values: dict[str, Any] = {}
     if to is CaseState.closed:
-        problems = close_problems(session, case)
-        if problems:
-            raise Conflict(f"case {case_id} cannot close yet: {'; '.join(problems)}", details={"problems": problems})
+        pairs = close_problems_bilingual(session, case)
+        if pairs:
+            problems = [english for english, _chinese in pairs]
+            raise Conflict(
+                f"case {case_id} cannot close yet: {'; '.join(problems)}",
+                details={"problems": problems},
+                zh=f"案件 {case_id} 暂不能结案：{'；'.join(chinese for _english, chinese in pairs)}",
+            )
         values = {"claimed_by": None, "claim_expires_at": None}
     if to is CaseState.reopened:
         values = {"claimed_by": None, "claim_expires_at": None, "decided_by": None, "decided_at": None}
@@ -511,15 +523,22 @@ def transition(session: Session, *, case_id: int, to: CaseState, actor: str, rea
 
 def close_problems(session: Session, case: Case) -> list[str]:
     """Why the loop is not closed yet (D2-CASE-03); empty when the case may close."""
-    problems = []
+    return [english for english, _chinese in close_problems_bilingual(session, case)]
+
+
+def close_problems_bilingual(session: Session, case: Case) -> list[tuple[str, str]]:
+    """:func:`close_problems` as ``(English, Chinese)`` pairs."""
+    problems: list[tuple[str, str]] = []
     open_subjects = [s for s in CaseRepository(session).subjects(case.id) if s.outcome is None]
     if open_subjects:
-        problems.append(f"{len(open_subjects)} subject(s) have no outcome")
+        problems.append(
+            (f"{len(open_subjects)} subject(s) have no outcome", f"{len(open_subjects)} 个涉案对象尚无处理结果")
+        )
     if case.feedback_owed and case.feedback_sent_at is None:
-        problems.append("feedback is owed to the originator and not sent")
+        problems.append(("feedback is owed to the originator and not sent", "尚未向来源方反馈，反馈义务未完成"))
     waiting = [m.id for m in measures.for_case(session, case.id) if m.state == MeasureState.pending_approval.value]
     if waiting:
-        problems.append(f"measure(s) {waiting} await approval")
+        problems.append((f"measure(s) {waiting} await approval", f"处置措施 {waiting} 待复核"))
     return problems
 
 
@@ -539,8 +558,14 @@ def claim(session: Session, *, case_id: int, actor: str, minutes: int | None = N
     session.refresh(case)
     if not claimed:
         if case.state not in OPEN:
-            raise Conflict(f"case {case_id} is {case.state}; only open cases can be claimed")
-        raise Conflict(f"case {case_id} is held by {case.claimed_by} until {iso_or_none(case.claim_expires_at)}")
+            raise Conflict(
+                f"case {case_id} is {case.state}; only open cases can be claimed",
+                zh=f"案件 {case_id} 的状态为 {case.state}；只能领取未结的案件",
+            )
+        raise Conflict(
+            f"case {case_id} is held by {case.claimed_by} until {iso_or_none(case.claim_expires_at)}",
+            zh=f"案件 {case_id} 已由 {case.claimed_by} 领取，至 {iso_or_none(case.claim_expires_at)}",
+        )
     audit.record(
         session,
         actor=actor,
@@ -575,7 +600,7 @@ def release(session: Session, *, case_id: int, actor: str) -> Case:
     )
     session.refresh(case)
     if not released:
-        raise Conflict(f"case {case_id} is not held by you")
+        raise Conflict(f"case {case_id} is not held by you", zh=f"案件 {case_id} 不是由您领取的")
     audit.record(session, actor=actor, action="case.release", object_type="case", object_id=str(case_id))
     return case
 
@@ -596,7 +621,10 @@ def decide(session: Session, *, case_id: int, actor: str, decision: CaseDecision
     case = get(session, case_id)
     now = utcnow()
     if case.state in OPEN and case.claimed_by != actor:
-        raise Conflict(f"claim case {case_id} before deciding it (held by {case.claimed_by or 'nobody'})")
+        raise Conflict(
+            f"claim case {case_id} before deciding it (held by {case.claimed_by or 'nobody'})",
+            zh=f"请先领取案件 {case_id} 再作出决定（当前领取人：{case.claimed_by or '无'}）",
+        )
     _move(
         session,
         case,
@@ -620,7 +648,10 @@ def decide(session: Session, *, case_id: int, actor: str, decision: CaseDecision
     for spec in decision.measures:
         accounts = [spec.account_id] if spec.account_id else _targets(session, case, cluster=decision.cluster)
         if not accounts:
-            raise InvalidInput("the case names no account: give account_id for each measure")
+            raise InvalidInput(
+                "the case names no account: give account_id for each measure",
+                zh="案件未涉及任何账号：请为每项处置措施提供 account_id",
+            )
         for account_id in accounts:
             outcome.extend(
                 measures.propose(
@@ -721,7 +752,7 @@ def record_feedback(session: Session, *, case_id: int, actor: str, note: str) ->
     if not CaseRepository(session).update_if(
         case_id, [Case.feedback_sent_at.is_(None)], {"feedback_sent_at": now, "updated_at": now}
     ):
-        raise Conflict(f"feedback for case {case_id} was already recorded")
+        raise Conflict(f"feedback for case {case_id} was already recorded", zh=f"案件 {case_id} 的反馈已记录")
     session.refresh(case)
     audit.record(
         session,

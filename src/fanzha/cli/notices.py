@@ -47,7 +47,7 @@ def _row_details(error: InvalidInput, rows: list[int] | None) -> InvalidInput:
             details.append(f"row {rows[detail['index']]}: {detail['type']} {detail['value']!r}: {detail['message']}")
         else:
             details.append(detail)
-    return InvalidInput(error.message, details=details)
+    return InvalidInput(error.message, details=details, zh=error.message_zh)
 
 
 @notices_app.command("import")

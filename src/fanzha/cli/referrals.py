@@ -76,7 +76,10 @@ def build_command(
         )
     except ValidationError as error:
         first = validation_details(error)[0]
-        raise InvalidInput(f"invalid referral: {first['field']}: {first['message']}") from None
+        raise InvalidInput(
+            f"invalid referral: {first['field']}: {first['message']}",
+            zh=f"线索移送无效：{first['field']}: {first['message']}",
+        ) from None
     settings = settings_for(data_dir)
     sender = SharingIdentity.of(settings.sharing_identity_name, settings.sharing_identity_id)
     engine = create_db_engine(settings.resolved_database_url)

@@ -68,6 +68,11 @@ def negotiate(accept_language: str | None) -> Locale:
     return min(ranked)[2] if ranked else DEFAULT_LOCALE
 
 
+def error_texts(key: str, **values: Any) -> tuple[str, str]:
+    """The English and the Chinese text of a console message, for an error that carries both."""
+    return Translator(Locale.en)(key, **values), Translator(Locale.zh)(key, **values)
+
+
 class Translator:
     """``t("nav.queue")`` in the chosen locale; ``t("x", n=3)`` fills ``{n}``."""
 

@@ -66,6 +66,7 @@ def check_password_strength(password: str) -> None:
         raise InvalidInput(
             f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
             details=[{"field": "password"}],
+            zh=f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符",
         )
 
 
@@ -82,12 +83,14 @@ def create_user(
     username = username.strip().lower()
     if not username or len(username) > 100 or any(ch not in USERNAME_PATTERN for ch in username):
         raise InvalidInput(
-            "a username is 1-100 characters of a-z, 0-9, '_', '.' or '-'", details=[{"field": "username"}]
+            "a username is 1-100 characters of a-z, 0-9, '_', '.' or '-'",
+            details=[{"field": "username"}],
+            zh="用户名为 1-100 个字符，只能使用 a-z、0-9、'_'、'.' 或 '-'",
         )
     check_password_strength(password)
     repository = ConsoleRepository(session)
     if repository.user_by_name(username) is not None:
-        raise Conflict(f"a console user named {username!r} exists")
+        raise Conflict(f"a console user named {username!r} exists", zh=f"控制台用户 {username!r} 已存在")
     user = ConsoleUser(
         username=username,
         display_name=display_name or username,
@@ -214,7 +217,7 @@ def unlock_user(session: Session, *, username: str, actor: str) -> ConsoleUser:
     """Lift a lockout early (an administrator's action, audited)."""
     user = ConsoleRepository(session).user_by_name(username.strip().lower())
     if user is None:
-        raise NotFound(f"no console user named {username!r}")
+        raise NotFound(f"no console user named {username!r}", zh=f"没有名为 {username!r} 的控制台用户")
     user.locked_until = None
     user.failed_sign_ins = 0
     session.flush()

@@ -25,7 +25,7 @@ from fanzha.auth.masking import mask, mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.auth.service import Principal
 from fanzha.console import service
-from fanzha.console.i18n import Locale, Translator, negotiate, parse_locale
+from fanzha.console.i18n import Locale, Translator, error_texts, negotiate, parse_locale
 from fanzha.console.models import ConsoleUser
 from fanzha.kit.errors import FanzhaError, InvalidInput
 from fanzha.kit.web import runtime_of, unit_of_work
@@ -51,6 +51,7 @@ NAVIGATION = (
     NavItem("nav.lists", "/console/lists", Permission.lists_read),
     NavItem("nav.reports", "/console/reports", Permission.cases_read),
     NavItem("nav.notices", "/console/notices", Permission.notices_read),
+    NavItem("nav.referrals", "/console/referrals", Permission.cases_read),
     NavItem("nav.appeals", "/console/appeals", Permission.appeals_read),
     NavItem("nav.audit", "/console/audit", Permission.audit_read),
 )
@@ -129,8 +130,13 @@ class Console:
         """The reason an action must carry, stripped; a missing or token one is refused (422)."""
         reason = reason.strip()
         if len(reason) < MIN_REASON_LENGTH:
-            raise InvalidInput(self.t(message_key), details=[{"field": "reason"}])
+            english, chinese = error_texts(message_key)
+            raise InvalidInput(english, details=[{"field": "reason"}], zh=chinese)
         return reason
+
+    def error_text(self, error: FanzhaError) -> str:
+        """The error's message in this console's language (English where it has no Chinese)."""
+        return error.localized(self.locale.value)
 
     def navigation(self) -> list[NavItem]:
         return [item for item in NAVIGATION if item.permission is None or self.can(item.permission)]
@@ -192,7 +198,10 @@ async def console_action(request: Request) -> Console:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not sent or not tokens_match(sent, console.csrf_token):
-        raise CsrfRejected("the form has expired or did not come from this console; reload the page and try again")
+        raise CsrfRejected(
+            "the form has expired or did not come from this console; reload the page and try again",
+            zh="表单已过期或并非来自本控制台，请刷新页面后重试",
+        )
     return console
 
 

@@ -36,6 +36,7 @@ def _read_event(request: Request, body: bytes) -> Event:
         raise InvalidInput(
             f"unknown event type {event.type!r}; declare it in FANZHA_EXTRA_EVENT_TYPES to accept it",
             details=[{"field": "type", "message": "unknown event type"}],
+            zh=f"未知事件类型 {event.type!r}；如需接收，请在 FANZHA_EXTRA_EVENT_TYPES 中声明",
         )
     return event
 
@@ -79,7 +80,9 @@ async def decide_fast(scope: Scope, receive: Receive, send: Send) -> None:
     except Exception:
         # Nothing was answered, so nothing was promised: the caller may retry the same event_id.
         log.exception("deciding failed")
-        response = error_response(DependencyUnavailable("the decision could not be made durable; retry it"))
+        response = error_response(
+            DependencyUnavailable("the decision could not be made durable; retry it", zh="决策未能持久保存，请重试")
+        )
     await response(scope, receive, send)
     runtime_of(request).metrics.request_latency.observe(time.perf_counter() - started)
 

@@ -75,7 +75,7 @@ class Replayer:
 
     def decide(self, event: Event) -> dict[str, Any]:
         if event.type not in self.known:
-            raise InvalidInput(f"type: unknown event type {event.type!r}")
+            raise InvalidInput(f"type: unknown event type {event.type!r}", zh=f"type: 未知事件类型 {event.type!r}")
         outcome = self.pipeline.evaluate(event)
         if event.type == "account.registered" and isinstance(self.pipeline.world, LiveWorld):
             self.pipeline.world.accounts.remember(event.actor.id, event.occurred_at.timestamp())

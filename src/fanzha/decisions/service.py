@@ -246,5 +246,5 @@ class DecisionService:
             waiting = self.journal.waiting_decision(event_id)
             if waiting is not None:
                 return DecisionRecord(**waiting)
-            raise NotFound(f"no decision for event {event_id!r}")
+            raise NotFound(f"no decision for event {event_id!r}", zh=f"事件 {event_id!r} 没有决策记录")
         return record

@@ -24,7 +24,7 @@ from fanzha.kit.errors import Conflict, NotFound
 def get(session: Session, warning_id: str) -> VictimWarning:
     warning = WarningRepository(session).get(warning_id)
     if warning is None:
-        raise NotFound(f"no warning {warning_id!r}")
+        raise NotFound(f"no warning {warning_id!r}", zh=f"预警 {warning_id!r} 不存在")
     return warning
 
 
@@ -75,7 +75,10 @@ def record_choice(
         return warning
     session.refresh(warning)
     if warning.choice != choice.value:
-        raise Conflict(f"warning {warning_id} already records the choice {warning.choice!r}")
+        raise Conflict(
+            f"warning {warning_id} already records the choice {warning.choice!r}",
+            zh=f"预警 {warning_id} 已记录用户选择 {warning.choice!r}",
+        )
     return warning
 
 

@@ -89,7 +89,7 @@ def normalise_phone(value: str) -> str:
     try:
         return normalize_value(ListKind.phone, value)
     except InvalidListValue as error:
-        raise InvalidInput(error.message, details=[{"field": "phone", "value": value}]) from None
+        raise InvalidInput(error.message, details=[{"field": "phone", "value": value}], zh=error.message_zh) from None
 
 
 def facts_from_api(bindings: Sequence[BindingIn], *, actor: str) -> list[BindingFact]:
@@ -112,7 +112,11 @@ def facts_from_api(bindings: Sequence[BindingIn], *, actor: str) -> list[Binding
             )
         )
     if errors:
-        raise InvalidInput(f"{len(errors)} binding(s) are not valid; nothing was recorded", details=errors)
+        raise InvalidInput(
+            f"{len(errors)} binding(s) are not valid; nothing was recorded",
+            details=errors,
+            zh=f"{len(errors)} 条绑定关系无效；未记录任何内容",
+        )
     return facts
 
 

@@ -36,7 +36,7 @@ def normalize_entity(entity_type: EntityType, value: str) -> str:
     try:
         return normalize_value(kind, value)
     except InvalidListValue as error:
-        raise InvalidInput(str(error), details=[{"field": "value"}]) from None
+        raise InvalidInput(str(error), details=[{"field": "value"}], zh=error.message_zh) from None
 
 
 def set_label(
@@ -54,14 +54,17 @@ def set_label(
     """Set (or refresh) a label. An automatic change never overrides a manual label."""
     normalized = normalize_entity(entity_type, value)
     if expires_at is not None and ensure_utc(expires_at) <= utcnow():
-        raise InvalidInput("expires_at is in the past", details=[{"field": "expires_at"}])
+        raise InvalidInput(
+            "expires_at is in the past", details=[{"field": "expires_at"}], zh="expires_at 已是过去的时间"
+        )
     repository = LabelRepository(session)
     existing = repository.get(entity_type.value, normalized, label)
     before = None
     if existing is not None:
         if existing.manual and not manual:
             raise Conflict(
-                f"{entity_type.value} {normalized!r} carries a manual label {label!r}; automation may not change it"
+                f"{entity_type.value} {normalized!r} carries a manual label {label!r}; automation may not change it",
+                zh=f"{entity_type.value} {normalized!r} 带有人工标签 {label!r}；自动化流程不得更改",
             )
         before = _label_state(existing)
         existing.reason, existing.source, existing.manual = reason, source or actor, manual
@@ -109,9 +112,12 @@ def remove_label(
     repository = LabelRepository(session)
     existing = repository.get(entity_type.value, normalized, label)
     if existing is None:
-        raise NotFound(f"{entity_type.value} {normalized!r} has no label {label!r}")
+        raise NotFound(
+            f"{entity_type.value} {normalized!r} has no label {label!r}",
+            zh=f"{entity_type.value} {normalized!r} 没有标签 {label!r}",
+        )
     if existing.manual and not manual:
-        raise Conflict("automation may not remove a manual label")
+        raise Conflict("automation may not remove a manual label", zh="自动化流程不得移除人工标签")
     before = _label_state(existing)
     repository.remove(existing)
     RevisionRepository(session).bump(LABELS_REVISION)

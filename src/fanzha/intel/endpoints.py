@@ -29,7 +29,10 @@ WithdrawnDays = Annotated[
 async def _read_body(request: Request) -> bytes:
     body = await request.body()
     if len(body) > intel_service.MAX_BUNDLE_BYTES:
-        raise PayloadTooLarge(f"a bundle may be at most {intel_service.MAX_BUNDLE_BYTES} bytes")
+        raise PayloadTooLarge(
+            f"a bundle may be at most {intel_service.MAX_BUNDLE_BYTES} bytes",
+            zh=f"情报包不得超过 {intel_service.MAX_BUNDLE_BYTES} 字节",
+        )
     return body
 
 
@@ -41,7 +44,7 @@ def _identity(request: Request) -> SharingIdentity:
 def _names(lists: str) -> list[str]:
     names = [name.strip() for name in lists.split(",") if name.strip()]
     if not names:
-        raise InvalidInput("name at least one list", details=[{"field": "lists"}])
+        raise InvalidInput("name at least one list", details=[{"field": "lists"}], zh="请至少指定一个名单")
     return names
 
 

@@ -234,7 +234,11 @@ def parse_events(raw: bytes) -> list[MispEvent]:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"not a valid MISP event: not JSON ({error})", details=[{"field": "body"}]) from None
+        raise InvalidInput(
+            f"not a valid MISP event: not JSON ({error})",
+            details=[{"field": "body"}],
+            zh=f"不是有效的 MISP 事件：不是 JSON（{error}）",
+        ) from None
     try:
         if isinstance(document, dict) and "response" in document:
             return [item.Event for item in _Response.model_validate(document).response]
@@ -243,7 +247,9 @@ def parse_events(raw: bytes) -> list[MispEvent]:
         details = validation_details(error)
         first = details[0] if details else {"field": "(body)", "message": "invalid"}
         raise InvalidInput(
-            f"not a valid MISP event: {first['field']}: {first['message']}", details=details[:50]
+            f"not a valid MISP event: {first['field']}: {first['message']}",
+            details=details[:50],
+            zh=f"不是有效的 MISP 事件：{first['field']}: {first['message']}",
         ) from None
 
 
@@ -324,6 +330,7 @@ def _map(
             raise InvalidInput(
                 f"attribute {attribute_id}: fanzha:valid-until is not an ISO 8601 time",
                 details=[{"field": "Tag", "id": attribute_id}],
+                zh=f"属性 {attribute_id}：fanzha:valid-until 不是 ISO 8601 时间",
             ) from None
         if expires_at <= now and not attribute.deleted:
             skip(attribute_id, "expired (fanzha:valid-until has passed)")
@@ -340,13 +347,16 @@ def _map(
             value = normalize_value(kind, attribute.value)
         except InvalidListValue as error:
             raise InvalidInput(
-                f"attribute {attribute_id}: {error}", details=[{"field": "value", "id": attribute_id}]
+                f"attribute {attribute_id}: {error}",
+                details=[{"field": "value", "id": attribute_id}],
+                zh=f"属性 {attribute_id}：{error.message_zh or error}",
             ) from None
         if len(value) > MAX_VALUE:
             # Normalising can lengthen a value (a "/" path, punycode): it must still fit a list entry.
             raise InvalidInput(
                 f"attribute {attribute_id}: the value is longer than {MAX_VALUE} characters once normalised",
                 details=[{"field": "value", "id": attribute_id}],
+                zh=f"属性 {attribute_id}：值规范化后超过 {MAX_VALUE} 个字符",
             )
         list_name, list_kind = imported_list_name(kind), kind
     confidence = tags.get("confidence")

@@ -80,6 +80,7 @@ def _salt(salts: Mapping[str, str], group: str) -> str:
         raise InvalidInput(
             f"no salt for sharing group {group!r}; set it in FANZHA_SHARING_SALTS",
             details=[{"field": "group", "value": group}],
+            zh=f"共享组 {group!r} 没有盐值；请在 FANZHA_SHARING_SALTS 中设置",
         )
     return salt
 
@@ -142,7 +143,11 @@ def gather(
     for name in list_names:
         indicator_list = lists_service.get_list(session, name=name)
         if _HASHED_LIST.match(name):
-            raise InvalidInput(f"list {name!r} holds hashes and is not shared again", details=[{"field": "lists"}])
+            raise InvalidInput(
+                f"list {name!r} holds hashes and is not shared again",
+                details=[{"field": "lists"}],
+                zh=f"名单 {name!r} 存放的是哈希值，不再对外共享",
+            )
         kinds[name] = ListKind(indicator_list.kind)
 
     shared: list[SharedIndicator] = []
@@ -156,6 +161,7 @@ def gather(
             raise InvalidInput(
                 f"more than {MAX_EXPORT_INDICATORS} indicators; export fewer lists at a time",
                 details=[{"field": "lists"}],
+                zh=f"指标超过 {MAX_EXPORT_INDICATORS} 条；请分批导出较少的名单",
             )
 
     for name in list_names:
@@ -210,7 +216,7 @@ def export_bundle(
     """
     marking = TLP_MARKINGS.get(tlp)
     if marking is None:
-        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}])
+        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}], zh=f"未知的 TLP 等级 {tlp!r}")
     shared = gather(session, list_names=list_names, group=group, salts=salts, withdrawn_days=withdrawn_days)
     identity_object = _identity_object(identity)
     indicators: list[Any] = []
@@ -277,7 +283,7 @@ def export_misp(
         NotFound: a list does not exist.
     """
     if tlp not in TLP_MARKINGS:
-        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}])
+        raise InvalidInput(f"unknown TLP level {tlp!r}", details=[{"field": "tlp"}], zh=f"未知的 TLP 等级 {tlp!r}")
     shared = gather(session, list_names=list_names, group=group, salts=salts, withdrawn_days=withdrawn_days)
     event = misp.build_event(
         identity, shared, list_names=list_names, tlp=tlp, confidence=confidence, group=group, now=utcnow()
@@ -322,9 +328,16 @@ def _parse(raw: bytes) -> Any:
     try:
         bundle = stix2.parse(raw.decode("utf-8"), allow_custom=True, version="2.1")
     except Exception as error:  # stix2 raises STIXError, ValueError, TypeError, KeyError...
-        raise InvalidInput(f"not a valid STIX 2.1 bundle: {error}", details=[{"field": "body"}]) from None
+        raise InvalidInput(
+            f"not a valid STIX 2.1 bundle: {error}",
+            details=[{"field": "body"}],
+            zh=f"不是有效的 STIX 2.1 情报包：{error}",
+        ) from None
     if not isinstance(bundle, stix2.Bundle):
-        raise InvalidInput("not a valid STIX 2.1 bundle: the top-level object is not a bundle")
+        raise InvalidInput(
+            "not a valid STIX 2.1 bundle: the top-level object is not a bundle",
+            zh="不是有效的 STIX 2.1 情报包：顶层对象不是 bundle",
+        )
     return bundle
 
 
@@ -365,7 +378,9 @@ def _map(
             value = normalize_value(parsed.kind, parsed.value)
         except InvalidListValue as error:
             raise InvalidInput(
-                f"indicator {indicator_id}: {error}", details=[{"field": "pattern", "id": indicator_id}]
+                f"indicator {indicator_id}: {error}",
+                details=[{"field": "pattern", "id": indicator_id}],
+                zh=f"指标 {indicator_id}：{error.message_zh or error}",
             ) from None
         list_name, list_kind = imported_list_name(parsed.kind), parsed.kind
     confidence = indicator.get("confidence")

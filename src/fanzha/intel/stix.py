@@ -155,7 +155,9 @@ def hashed_list_hashers(salts: Mapping[str, str]) -> Callable[[str], Callable[[s
             # Both groups' hashes would land on one list, matched with only one of the two salts.
             raise InvalidInput(
                 f"sharing groups {other!r} and {group!r} name the same lists (intel_*_sha256_{_group_slug(group)})"
-                " but have different salts; rename one in FANZHA_SHARING_SALTS"
+                " but have different salts; rename one in FANZHA_SHARING_SALTS",
+                zh=f"共享组 {other!r} 与 {group!r} 对应同一组名单（intel_*_sha256_{_group_slug(group)}），"
+                "但盐值不同；请在 FANZHA_SHARING_SALTS 中重命名其中一个",
             )
         for kind in HASHABLE_KINDS:
             hashers[hashed_list_name(kind, group)] = _hasher(kind, salt)

@@ -41,6 +41,14 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     )
 
 
+_WHAT_ZH = {"event": "事件", "rule set": "规则集", "the notice": "通报", "request body": "请求体"}
+"""Chinese for the ``what`` the callers of :func:`read_body` and :func:`parse_body` name."""
+
+
+def _what_zh(what: str) -> str:
+    return _WHAT_ZH.get(what, what)
+
+
 async def read_body(request: Request, *, limit: int, what: str) -> bytes:
     """The request body, refusing (413) as soon as it grows past ``limit`` bytes."""
     chunks: list[bytes] = []
@@ -48,13 +56,15 @@ async def read_body(request: Request, *, limit: int, what: str) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"{what} is over the limit of {limit} bytes")
+            raise PayloadTooLarge(
+                f"{what} is over the limit of {limit} bytes", zh=f"{_what_zh(what)}超过 {limit} 字节的上限"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
 
 def error_response(error: FanzhaError) -> Response:
-    """The one JSON shape of every error fanzha answers (``{"error", "message", "details"?}``)."""
+    """The one JSON shape of every error fanzha answers (``{"error", "message", "message_zh"?, "details"?}``)."""
     response = json_response(error.to_dict(), error.status_code)
     if error.status_code == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -73,10 +83,17 @@ def validation_details(error: ValidationError) -> list[dict[str, Any]]:
 def parse_body(model: type[ModelT], body: bytes, *, limit: int, what: str) -> ModelT:
     """Validate a raw JSON body against ``model``, with a size limit and messages that name the field."""
     if len(body) > limit:
-        raise PayloadTooLarge(f"{what} is {len(body)} bytes; the limit is {limit}")
+        raise PayloadTooLarge(
+            f"{what} is {len(body)} bytes; the limit is {limit}",
+            zh=f"{_what_zh(what)}为 {len(body)} 字节，上限为 {limit} 字节",
+        )
     try:
         return model.model_validate_json(body)
     except ValidationError as error:
         details = validation_details(error)
         first = details[0] if details else {"field": "(body)", "message": "invalid"}
-        raise InvalidInput(f"invalid {what}: {first['field']}: {first['message']}", details=details) from None
+        raise InvalidInput(
+            f"invalid {what}: {first['field']}: {first['message']}",
+            details=details,
+            zh=f"{_what_zh(what)}无效：{first['field']}: {first['message']}",
+        ) from None

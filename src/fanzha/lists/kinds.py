@@ -95,11 +95,16 @@ def normalize_value(kind: ListKind, value: str) -> str:
         InvalidListValue: the value is not a valid ``kind`` value.
     """
     if not isinstance(value, str):
-        raise InvalidListValue(f"list values are text, not {type(value).__name__}")
+        raise InvalidListValue(
+            f"list values are text, not {type(value).__name__}", zh=f"名单值必须是文本，而不是 {type(value).__name__}"
+        )
     normalized = _NORMALIZERS[kind](value)
     if len(normalized) > MAX_VALUE_LENGTH:
         # Normalising can lengthen a value (a URL's "/" before "?", punycode), past what is stored.
-        raise InvalidListValue(f"the value is longer than {MAX_VALUE_LENGTH} characters once normalised")
+        raise InvalidListValue(
+            f"the value is longer than {MAX_VALUE_LENGTH} characters once normalised",
+            zh=f"值规范化后超过 {MAX_VALUE_LENGTH} 个字符",
+        )
     return normalized
 
 
@@ -170,22 +175,27 @@ def _show(value: str) -> str:
 def _normalize_phone(value: str) -> str:
     text = value.strip()
     if not _PHONE_TEXT.fullmatch(text):
-        raise InvalidListValue(f"not a valid phone number: {_show(value)}")
+        raise InvalidListValue(f"not a valid phone number: {_show(value)}", zh=f"不是有效的电话号码：{_show(value)}")
     try:
         number = phonenumbers.parse(text, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise InvalidListValue(f"not a valid phone number: {_show(value)}") from None
+        raise InvalidListValue(
+            f"not a valid phone number: {_show(value)}", zh=f"不是有效的电话号码：{_show(value)}"
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidListValue(f"not a valid phone number: {_show(value)}")
+        raise InvalidListValue(f"not a valid phone number: {_show(value)}", zh=f"不是有效的电话号码：{_show(value)}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _normalize_domain(value: str) -> str:
     text = value.strip()
     if not text:
-        raise InvalidListValue("not a valid domain name: it is empty")
+        raise InvalidListValue("not a valid domain name: it is empty", zh="不是有效的域名：值为空")
     if _WHITESPACE.search(text) or _CONTROL.search(text):
-        raise InvalidListValue(f"not a valid domain name: {_show(value)} contains whitespace or control characters")
+        raise InvalidListValue(
+            f"not a valid domain name: {_show(value)} contains whitespace or control characters",
+            zh=f"不是有效的域名：{_show(value)} 含有空白或控制字符",
+        )
     if text.isascii():
         text = text.lower()
     else:
@@ -193,7 +203,9 @@ def _normalize_domain(value: str) -> str:
             # UTS 46 mapping: case folding, full-width forms, ideographic full stops as label separators.
             text = idna.uts46_remap(text, std3_rules=False, transitional=False)
         except (idna.IDNAError, UnicodeError):
-            raise InvalidListValue(f"not a valid domain name: {_show(value)}") from None
+            raise InvalidListValue(
+                f"not a valid domain name: {_show(value)}", zh=f"不是有效的域名：{_show(value)}"
+            ) from None
     if text.endswith("."):
         text = text[:-1]
     labels = text.split(".")
@@ -202,18 +214,30 @@ def _normalize_domain(value: str) -> str:
         out.append(_normalize_label(label, value))
     result = ".".join(out)
     if len(result) > _MAX_DOMAIN_LENGTH:
-        raise InvalidListValue(f"not a valid domain name: {_show(value)} is longer than 253 characters")
+        raise InvalidListValue(
+            f"not a valid domain name: {_show(value)} is longer than 253 characters",
+            zh=f"不是有效的域名：{_show(value)} 超过 253 个字符",
+        )
     if out[-1].isdigit():
-        raise InvalidListValue(f"not a valid domain name: {_show(value)} looks like an IP address (use an ip list)")
+        raise InvalidListValue(
+            f"not a valid domain name: {_show(value)} looks like an IP address (use an ip list)",
+            zh=f"不是有效的域名：{_show(value)} 看起来是 IP 地址（请使用 ip 类型的名单）",
+        )
     return result
 
 
 def _normalize_label(label: str, value: str) -> str:
     if not label:
-        raise InvalidListValue(f"not a valid domain name: {_show(value)} has an empty label")
+        raise InvalidListValue(
+            f"not a valid domain name: {_show(value)} has an empty label",
+            zh=f"不是有效的域名：{_show(value)} 含有空标签",
+        )
     if label.isascii():
         if not _DOMAIN_LABEL.fullmatch(label):
-            raise InvalidListValue(f"not a valid domain name: {_show(value)} has an invalid label {label!r}")
+            raise InvalidListValue(
+                f"not a valid domain name: {_show(value)} has an invalid label {label!r}",
+                zh=f"不是有效的域名：{_show(value)} 含有无效标签 {label!r}",
+            )
         if label.startswith("xn--"):
             # Only check that the punycode decodes: IDNA 2008 would refuse some registered names
             # (emoji domains) that fraud feeds do carry in their punycode form.
@@ -223,14 +247,16 @@ def _normalize_label(label: str, value: str) -> str:
                 decoded = ""
             if not decoded:
                 raise InvalidListValue(
-                    f"not a valid domain name: {_show(value)} has an invalid punycode label {label!r}"
+                    f"not a valid domain name: {_show(value)} has an invalid punycode label {label!r}",
+                    zh=f"不是有效的域名：{_show(value)} 含有无效的 punycode 标签 {label!r}",
                 )
         return label
     try:
         return idna.alabel(label).decode("ascii")
     except (idna.IDNAError, UnicodeError):
         raise InvalidListValue(
-            f"not a valid domain name: {_show(value)} has an invalid internationalised label {label!r}"
+            f"not a valid domain name: {_show(value)} has an invalid internationalised label {label!r}",
+            zh=f"不是有效的域名：{_show(value)} 含有无效的国际化标签 {label!r}",
         ) from None
 
 
@@ -245,11 +271,16 @@ def _is_ip_literal(host: str) -> bool:
 def _normalize_ip(value: str) -> str:
     text = value.strip()
     if "/" in text:
-        raise InvalidListValue(f"not a valid IP address: {_show(value)} is a network; list single addresses")
+        raise InvalidListValue(
+            f"not a valid IP address: {_show(value)} is a network; list single addresses",
+            zh=f"不是有效的 IP 地址：{_show(value)} 是一个网段；请逐个列入单个地址",
+        )
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        raise InvalidListValue(f"not a valid IP address: {_show(value)}") from None
+        raise InvalidListValue(
+            f"not a valid IP address: {_show(value)}", zh=f"不是有效的 IP 地址：{_show(value)}"
+        ) from None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return str(address)
@@ -258,18 +289,26 @@ def _normalize_ip(value: str) -> str:
 def _normalize_url(value: str) -> str:
     text = value.strip()
     if not text:
-        raise InvalidListValue("not a valid URL: it is empty")
+        raise InvalidListValue("not a valid URL: it is empty", zh="不是有效的网址：值为空")
     if _WHITESPACE.search(text) or _CONTROL.search(text):
-        raise InvalidListValue(f"not a valid URL: {_show(value)} contains whitespace or control characters")
+        raise InvalidListValue(
+            f"not a valid URL: {_show(value)} contains whitespace or control characters",
+            zh=f"不是有效的网址：{_show(value)} 含有空白或控制字符",
+        )
     try:
         parts = urlsplit(text)
         host = parts.hostname
         port = parts.port
     except ValueError as error:
-        raise InvalidListValue(f"not a valid URL: {_show(value)} ({error})") from None
+        raise InvalidListValue(
+            f"not a valid URL: {_show(value)} ({error})", zh=f"不是有效的网址：{_show(value)}（{error}）"
+        ) from None
     scheme = parts.scheme.lower()
     if not scheme or not host:
-        raise InvalidListValue(f"not a valid URL: {_show(value)} needs a scheme and a host, as in https://host/")
+        raise InvalidListValue(
+            f"not a valid URL: {_show(value)} needs a scheme and a host, as in https://host/",
+            zh=f"不是有效的网址：{_show(value)} 须包含协议和主机，例如 https://host/",
+        )
     if _is_ip_literal(host):
         canonical = _normalize_ip(host)
         host_text = f"[{canonical}]" if ":" in canonical else canonical
@@ -277,7 +316,10 @@ def _normalize_url(value: str) -> str:
         try:
             host_text = _normalize_domain(host)
         except InvalidListValue as error:
-            raise InvalidListValue(f"not a valid URL: {_show(value)} ({error})") from None
+            raise InvalidListValue(
+                f"not a valid URL: {_show(value)} ({error})",
+                zh=f"不是有效的网址：{_show(value)}（{error.message_zh or error}）",
+            ) from None
     netloc = host_text
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{netloc}:{port}"
@@ -293,20 +335,36 @@ def _normalize_url(value: str) -> str:
 def _normalize_email(value: str) -> str:
     text = value.strip()
     if _WHITESPACE.search(text) or _CONTROL.search(text):
-        raise InvalidListValue(f"not a valid email address: {_show(value)} contains whitespace or control characters")
+        raise InvalidListValue(
+            f"not a valid email address: {_show(value)} contains whitespace or control characters",
+            zh=f"不是有效的邮箱地址：{_show(value)} 含有空白或控制字符",
+        )
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain or "@" in local:
-        raise InvalidListValue(f"not a valid email address: {_show(value)}")
+        raise InvalidListValue(f"not a valid email address: {_show(value)}", zh=f"不是有效的邮箱地址：{_show(value)}")
     if len(local) > _MAX_EMAIL_LOCAL_LENGTH:
-        raise InvalidListValue(f"not a valid email address: {_show(value)} has a local part over 64 characters")
+        raise InvalidListValue(
+            f"not a valid email address: {_show(value)} has a local part over 64 characters",
+            zh=f"不是有效的邮箱地址：{_show(value)} 的本地部分超过 64 个字符",
+        )
     try:
         domain = _normalize_domain(domain)
     except InvalidListValue as error:
-        raise InvalidListValue(f"not a valid email address: {_show(value)} ({error})") from None
+        raise InvalidListValue(
+            f"not a valid email address: {_show(value)} ({error})",
+            zh=f"不是有效的邮箱地址：{_show(value)}（{error.message_zh or error}）",
+        ) from None
     result = f"{local}@{domain}"
     if len(result) > _MAX_EMAIL_LENGTH:
-        raise InvalidListValue(f"not a valid email address: {_show(value)} is longer than 254 characters")
+        raise InvalidListValue(
+            f"not a valid email address: {_show(value)} is longer than 254 characters",
+            zh=f"不是有效的邮箱地址：{_show(value)} 超过 254 个字符",
+        )
     return result
+
+
+_WHAT_ZH = {"device id": "设备号", "account": "账号", "payment account": "收款账户", "keyword": "关键词"}
+"""Chinese for the kinds of identifier :func:`_check_identifier` names."""
 
 
 def _identifier(what: str) -> Callable[[str], str]:
@@ -320,11 +378,17 @@ def _identifier(what: str) -> Callable[[str], str]:
 
 def _check_identifier(text: str, value: str, what: str) -> None:
     if not text:
-        raise InvalidListValue(f"not a valid {what}: it is empty")
+        raise InvalidListValue(f"not a valid {what}: it is empty", zh=f"不是有效的{_WHAT_ZH.get(what, what)}：值为空")
     if len(text) > MAX_IDENTIFIER_LENGTH:
-        raise InvalidListValue(f"not a valid {what}: {_show(value)} is longer than 256 characters")
+        raise InvalidListValue(
+            f"not a valid {what}: {_show(value)} is longer than 256 characters",
+            zh=f"不是有效的{_WHAT_ZH.get(what, what)}：{_show(value)} 超过 256 个字符",
+        )
     if _CONTROL.search(text):
-        raise InvalidListValue(f"not a valid {what}: {_show(value)} contains control characters")
+        raise InvalidListValue(
+            f"not a valid {what}: {_show(value)} contains control characters",
+            zh=f"不是有效的{_WHAT_ZH.get(what, what)}：{_show(value)} 含有控制字符",
+        )
 
 
 def _normalize_keyword(value: str) -> str:

@@ -56,7 +56,10 @@ class EntryChange:
 def get_list(session: Session, *, name: str) -> IndicatorList:
     indicator_list = ListRepository(session).get_list(name)
     if indicator_list is None:
-        raise NotFound(f"no list named {name!r}; create it first with PUT /v1/lists/{name}")
+        raise NotFound(
+            f"no list named {name!r}; create it first with PUT /v1/lists/{name}",
+            zh=f"名单 {name!r} 不存在；请先用 PUT /v1/lists/{name} 创建",
+        )
     return indicator_list
 
 
@@ -69,6 +72,7 @@ def create_list(session: Session, *, name: str, kind: ListKind, description: str
             raise InvalidInput(
                 f"list {name!r} already exists with kind {existing.kind!r}",
                 details=[{"field": "kind"}],
+                zh=f"名单 {name!r} 已存在，类型为 {existing.kind!r}",
             )
         return existing
     indicator_list = IndicatorList(
@@ -96,7 +100,7 @@ def normalize_for_list(indicator_list: IndicatorList, value: str) -> str:
     try:
         return normalize_value(ListKind(indicator_list.kind), value)
     except InvalidListValue as error:
-        raise InvalidInput(str(error), details=[{"field": "value", "value": value}]) from None
+        raise InvalidInput(str(error), details=[{"field": "value", "value": value}], zh=error.message_zh) from None
 
 
 def add_entry(
@@ -112,7 +116,9 @@ def add_entry(
     indicator_list = get_list(session, name=list_name)
     normalized = normalize_for_list(indicator_list, value)
     if expires_at is not None and ensure_utc(expires_at) <= utcnow():
-        raise InvalidInput("expires_at is in the past", details=[{"field": "expires_at"}])
+        raise InvalidInput(
+            "expires_at is in the past", details=[{"field": "expires_at"}], zh="expires_at 已是过去的时间"
+        )
     repository = ListRepository(session)
     before = repository.get_entry(list_name, normalized)
     before_state = None if before is None else {"reason": before.reason, "expires_at": iso_or_none(before.expires_at)}
@@ -152,7 +158,7 @@ def find_entry(session: Session, *, list_name: str, value: str) -> ListEntry:
     normalized = normalize_for_list(indicator_list, value)
     entry = ListRepository(session).get_entry(list_name, normalized)
     if entry is None:
-        raise NotFound(f"{normalized!r} is not on list {list_name!r}")
+        raise NotFound(f"{normalized!r} is not on list {list_name!r}", zh=f"{normalized!r} 不在名单 {list_name!r} 上")
     return entry
 
 
@@ -171,7 +177,7 @@ def remove_entry(session: Session, *, list_name: str, value: str, actor: str, re
     repository = ListRepository(session)
     entry = repository.get_entry(list_name, normalized)
     if entry is None:
-        raise NotFound(f"{normalized!r} is not on list {list_name!r}")
+        raise NotFound(f"{normalized!r} is not on list {list_name!r}", zh=f"{normalized!r} 不在名单 {list_name!r} 上")
     before = {"reason": entry.reason, "source": entry.source, "expires_at": iso_or_none(entry.expires_at)}
     repository.delete_entry(list_name, normalized)
     repository.refresh_count(list_name)

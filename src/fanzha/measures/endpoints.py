@@ -93,7 +93,7 @@ def account_statements(account_id: AccountPath, request: Request, principal: Sta
 def create(body: MeasureCreate, request: Request, principal: MeasuresWrite) -> MeasureOut:
     """A measure outside a case decision (e.g. from a police request); close and bans still need approval."""
     if body.account_id is None:
-        raise InvalidInput("account_id is required", details=[{"field": "account_id"}])
+        raise InvalidInput("account_id is required", details=[{"field": "account_id"}], zh="必须提供 account_id")
     with unit_of_work(request) as session:
         outcome = measures_service.propose(
             session,

@@ -63,7 +63,7 @@ class Outcome:
 def get(session: Session, measure_id: int) -> Measure:
     measure = MeasureRepository(session).get(measure_id)
     if measure is None:
-        raise NotFound(f"no measure {measure_id}")
+        raise NotFound(f"no measure {measure_id}", zh=f"处置措施 {measure_id} 不存在")
     return measure
 
 
@@ -110,7 +110,9 @@ def _normalise_keys(spec: MeasureSpec) -> list[dict[str, str]]:
         try:
             value = normalize_value(kind, key.value)
         except InvalidListValue as error:
-            raise InvalidInput(str(error), details=[{"field": "keys", "type": key.type.value}]) from None
+            raise InvalidInput(
+                str(error), details=[{"field": "keys", "type": key.type.value}], zh=error.message_zh
+            ) from None
         keys.append({"type": key.type.value, "value": value})
     return keys
 
@@ -118,7 +120,9 @@ def _normalise_keys(spec: MeasureSpec) -> list[dict[str, str]]:
 def _check_withholding(withhold: Withholding | None, now: datetime) -> None:
     if withhold is not None and ensure_utc(withhold.review_at) <= now:
         raise InvalidInput(
-            "the review date of a withheld statement must be in the future", details=[{"field": "review_at"}]
+            "the review date of a withheld statement must be in the future",
+            details=[{"field": "review_at"}],
+            zh="暂缓送达的告知书，其复查日期必须是将来的时间",
         )
 
 
@@ -250,7 +254,7 @@ def _activate(
         values={"state": MeasureState.active.value, "starts_at": now, "ends_at": ends_at, "approved_by": approved_by},
     )
     if not moved:
-        raise Conflict(f"measure {measure.id} is no longer awaiting approval")
+        raise Conflict(f"measure {measure.id} is no longer awaiting approval", zh=f"处置措施 {measure.id} 已不再待复核")
     session.refresh(measure)
     kind = MeasureKind(measure.kind)
     weight = STRIKE_WEIGHTS[kind]
@@ -423,9 +427,15 @@ def approve(session: Session, *, measure_id: int, actor: str, reason: str) -> Ou
     """The second pair of eyes: someone other than the proposer makes an irreversible measure take effect."""
     measure = get(session, measure_id)
     if measure.state != MeasureState.pending_approval.value:
-        raise Conflict(f"measure {measure_id} is {measure.state}, not awaiting approval")
+        raise Conflict(
+            f"measure {measure_id} is {measure.state}, not awaiting approval",
+            zh=f"处置措施 {measure_id} 的状态为 {measure.state}，不是待复核",
+        )
     if measure.proposed_by == actor:
-        raise Forbidden("an irreversible measure needs a second person: you proposed this one")
+        raise Forbidden(
+            "an irreversible measure needs a second person: you proposed this one",
+            zh="不可逆的处置措施须由第二人复核：本措施由您提出",
+        )
     return _activate(session, measure, actor=actor, approved_by=actor, reason=reason)
 
 
@@ -437,7 +447,10 @@ def reject(session: Session, *, measure_id: int, actor: str, reason: str) -> Mea
         from_states=[MeasureState.pending_approval.value],
         values={"state": MeasureState.rejected.value, "lifted_at": utcnow(), "lift_reason": reason},
     ):
-        raise Conflict(f"measure {measure_id} is {measure.state}, not awaiting approval")
+        raise Conflict(
+            f"measure {measure_id} is {measure.state}, not awaiting approval",
+            zh=f"处置措施 {measure_id} 的状态为 {measure.state}，不是待复核",
+        )
     session.refresh(measure)
     statement = repository.statement_for(measure_id)
     if statement is not None:
@@ -474,7 +487,10 @@ def lift(
         from_states=[state.value for state in from_states],
         values={"state": to_state.value, "lifted_at": now, "lift_reason": reason},
     ):
-        raise Conflict(f"measure {measure_id} is {measure.state}; it cannot become {to_state.value}")
+        raise Conflict(
+            f"measure {measure_id} is {measure.state}; it cannot become {to_state.value}",
+            zh=f"处置措施 {measure_id} 的状态为 {measure.state}，不能转为 {to_state.value}",
+        )
     session.refresh(measure)
     outcome = Outcome([measure])
     if to_state is MeasureState.reversed:
@@ -509,7 +525,10 @@ def expire_due(session: Session, *, now: datetime | None = None, limit: int = 50
 def mark_rectified(session: Session, *, measure_id: int, actor: str, reason: str) -> Outcome:
     measure = get(session, measure_id)
     if measure.kind != MeasureKind.rectify.value:
-        raise InvalidInput(f"measure {measure_id} is a {measure.kind}, not a rectification")
+        raise InvalidInput(
+            f"measure {measure_id} is a {measure.kind}, not a rectification",
+            zh=f"处置措施 {measure_id} 的类型为 {measure.kind}，不是整改",
+        )
     return lift(session, measure_id=measure_id, actor=actor, reason=reason, to_state=MeasureState.rectified)
 
 
@@ -690,10 +709,13 @@ def release_statement(session: Session, *, statement_id: int, actor: str, reason
     repository = MeasureRepository(session)
     statement = repository.get_statement(statement_id)
     if statement is None:
-        raise NotFound(f"no statement {statement_id}")
+        raise NotFound(f"no statement {statement_id}", zh=f"告知书 {statement_id} 不存在")
     now = utcnow()
     if not repository.move_statement(statement_id, from_state="withheld", values={"state": "issued", "issued_at": now}):
-        raise Conflict(f"statement {statement_id} is {statement.state}, not withheld")
+        raise Conflict(
+            f"statement {statement_id} is {statement.state}, not withheld",
+            zh=f"告知书 {statement_id} 的状态为 {statement.state}，不是暂缓送达",
+        )
     session.refresh(statement)
     audit.record(
         session,
@@ -712,7 +734,7 @@ def release_statement(session: Session, *, statement_id: int, actor: str, reason
 def get_statement(session: Session, statement_id: int) -> Statement:
     statement = MeasureRepository(session).get_statement(statement_id)
     if statement is None:
-        raise NotFound(f"no statement {statement_id}")
+        raise NotFound(f"no statement {statement_id}", zh=f"告知书 {statement_id} 不存在")
     return statement
 
 
@@ -914,7 +936,7 @@ def start_reverification(
 def get_task(session: Session, task_id: int) -> ReverifyTask:
     task = MeasureRepository(session).get_task(task_id)
     if task is None:
-        raise NotFound(f"no re-verification task {task_id}")
+        raise NotFound(f"no re-verification task {task_id}", zh=f"重新核验任务 {task_id} 不存在")
     return task
 
 
@@ -935,7 +957,10 @@ def _close_task(session: Session, task: ReverifyTask, state: str, reason: str, a
     if not repository.move_task(
         task.id, from_state="open", values={"state": state, "resolved_at": utcnow(), "result_reason": reason}
     ):
-        raise Conflict(f"re-verification task {task.id} is already {task.state}")
+        raise Conflict(
+            f"re-verification task {task.id} is already {task.state}",
+            zh=f"重新核验任务 {task.id} 的状态已为 {task.state}",
+        )
     session.refresh(task)
     audit.record(
         session,

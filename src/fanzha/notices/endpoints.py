@@ -76,6 +76,7 @@ def _parse(upload: Upload) -> tuple[NoticeIn, list[int] | None]:
     raise InvalidInput(
         f"a notice is sent as application/json, text/csv or {files.XLSX_MEDIA_TYPE}, not {media_type}",
         details=[{"field": "content-type", "value": media_type}],
+        zh=f"通报须以 application/json、text/csv 或 {files.XLSX_MEDIA_TYPE} 格式发送，而不是 {media_type}",
     )
 
 
@@ -89,7 +90,7 @@ def _with_rows(error: InvalidInput, rows: list[int] | None) -> InvalidInput:
         else detail
         for detail in error.details
     ]
-    return InvalidInput(error.message, details=details)
+    return InvalidInput(error.message, details=details, zh=error.message_zh)
 
 
 def notice_out(notice: Notice) -> NoticeOut:

@@ -41,7 +41,9 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as error:
         raise InvalidInput(
             f"the file is not UTF-8 (invalid byte at offset {error.start}); files in GBK or other encodings "
-            "are not accepted: save it as UTF-8 and import again. Nothing was imported."
+            "are not accepted: save it as UTF-8 and import again. Nothing was imported.",
+            zh=f"文件不是 UTF-8 编码（偏移 {error.start} 处有无效字节）；不接受 GBK 或其他编码的文件："
+            "请另存为 UTF-8 后重新导入。未导入任何内容。",
         ) from None
 
 
@@ -59,12 +61,14 @@ def parse_json(text: str) -> NoticeIn:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"the file is not valid JSON: {error}") from None
+        raise InvalidInput(f"the file is not valid JSON: {error}", zh=f"文件不是有效的 JSON：{error}") from None
     try:
         return NoticeIn.model_validate(data)
     except ValidationError as error:
         raise InvalidInput(
-            "the notice is not valid; nothing was imported", details=_validation_details(error)
+            "the notice is not valid; nothing was imported",
+            details=_validation_details(error),
+            zh="通报无效；未导入任何内容",
         ) from None
 
 
@@ -76,9 +80,15 @@ def _measures(cell: str, row: int) -> list[Any]:
         try:
             parsed = orjson.loads(cell)
         except orjson.JSONDecodeError:
-            raise InvalidInput(f"row {row}: requested_measures is not a valid JSON list") from None
+            raise InvalidInput(
+                f"row {row}: requested_measures is not a valid JSON list",
+                zh=f"第 {row} 行：requested_measures 不是有效的 JSON 列表",
+            ) from None
         if not isinstance(parsed, list):
-            raise InvalidInput(f"row {row}: requested_measures is not a valid JSON list")
+            raise InvalidInput(
+                f"row {row}: requested_measures is not a valid JSON list",
+                zh=f"第 {row} 行：requested_measures 不是有效的 JSON 列表",
+            )
         return parsed
     return [{"kind": kind.strip()} for kind in cell.split(";") if kind.strip()]
 
@@ -87,7 +97,10 @@ def _notice_from_rows(columns: Sequence[str], rows: Iterable[Row], *, what: str)
     """A notice from rows that repeat the notice fields and name one identifier each, and the row numbers."""
     missing = [column for column in CSV_COLUMNS if column not in columns]
     if missing:
-        raise InvalidInput(f"the {what} file lacks the column(s) {', '.join(missing)}; nothing was imported")
+        raise InvalidInput(
+            f"the {what} file lacks the column(s) {', '.join(missing)}; nothing was imported",
+            zh=f"{what} 文件缺少列 {', '.join(missing)}；未导入任何内容",
+        )
     errors: list[str] = []
     first: dict[str, str] | None = None
     first_row = 2
@@ -112,9 +125,15 @@ def _notice_from_rows(columns: Sequence[str], rows: Iterable[Row], *, what: str)
         )
         numbers.append(row_no)
     if first is None and not errors:
-        raise InvalidInput(f"the {what} file has no rows; nothing was imported")
+        raise InvalidInput(
+            f"the {what} file has no rows; nothing was imported", zh=f"{what} 文件没有数据行；未导入任何内容"
+        )
     if errors or first is None:
-        raise InvalidInput(f"{len(errors)} row(s) are not valid; nothing was imported", details=errors)
+        raise InvalidInput(
+            f"{len(errors)} row(s) are not valid; nothing was imported",
+            details=errors,
+            zh=f"{len(errors)} 行无效；未导入任何内容",
+        )
     body: dict[str, Any] = {column: first[column] for column in NOTICE_COLUMNS if column != "requested_measures"}
     body["requested_measures"] = _measures(first["requested_measures"], first_row)
     body["identifiers"] = identifiers
@@ -122,7 +141,9 @@ def _notice_from_rows(columns: Sequence[str], rows: Iterable[Row], *, what: str)
         return NoticeIn.model_validate(body), numbers
     except ValidationError as error:
         raise InvalidInput(
-            "the notice is not valid; nothing was imported", details=_validation_details(error, rows=numbers)
+            "the notice is not valid; nothing was imported",
+            details=_validation_details(error, rows=numbers),
+            zh="通报无效；未导入任何内容",
         ) from None
 
 
@@ -189,17 +210,23 @@ def check_xlsx_archive(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InvalidInput("the file is not a valid XLSX workbook; nothing was imported") from None
+        raise InvalidInput(
+            "the file is not a valid XLSX workbook; nothing was imported",
+            zh="文件不是有效的 XLSX 工作簿；未导入任何内容",
+        ) from None
     expanded = sum(member.file_size for member in members)
     if expanded > XLSX_MAX_EXPANDED_BYTES:
         raise InvalidInput(
-            f"the XLSX file expands to {expanded} bytes; the limit is {XLSX_MAX_EXPANDED_BYTES}; nothing was imported"
+            f"the XLSX file expands to {expanded} bytes; the limit is {XLSX_MAX_EXPANDED_BYTES}; nothing was imported",
+            zh=f"XLSX 文件解压后为 {expanded} 字节，上限为 {XLSX_MAX_EXPANDED_BYTES} 字节；未导入任何内容",
         )
     for member in members:
         if member.file_size > 1024 * 1024 and member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1):
             raise InvalidInput(
                 f"the XLSX member {member.filename!r} is compressed {member.file_size // max(member.compress_size, 1)}"
-                f" to 1 (at most {XLSX_MAX_RATIO}); the file looks like a zip bomb; nothing was imported"
+                f" to 1 (at most {XLSX_MAX_RATIO}); the file looks like a zip bomb; nothing was imported",
+                zh=f"XLSX 成员 {member.filename!r} 的压缩比为 {member.file_size // max(member.compress_size, 1)}"
+                f" 比 1（上限为 {XLSX_MAX_RATIO}）；文件疑似压缩炸弹；未导入任何内容",
             )
 
 
@@ -209,10 +236,15 @@ def parse_xlsx(data: bytes) -> tuple[NoticeIn, list[int]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        raise InvalidInput("the file is not a valid XLSX workbook; nothing was imported") from None
+        raise InvalidInput(
+            "the file is not a valid XLSX workbook; nothing was imported",
+            zh="文件不是有效的 XLSX 工作簿；未导入任何内容",
+        ) from None
     try:
         if not workbook.worksheets:
-            raise InvalidInput("the XLSX file has no sheet; nothing was imported")
+            raise InvalidInput(
+                "the XLSX file has no sheet; nothing was imported", zh="XLSX 文件没有工作表；未导入任何内容"
+            )
         sheet = workbook.worksheets[0]
         cells = sheet.iter_rows()
         header = next(cells, ())

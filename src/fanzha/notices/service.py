@@ -131,7 +131,11 @@ def _normalised(body: NoticeIn, progress: Progress) -> list[tuple[str, str]]:
         seen[key] = index
         keys.append(key)
     if errors:
-        raise InvalidInput(f"{len(errors)} identifier(s) are not valid; nothing was imported", details=errors)
+        raise InvalidInput(
+            f"{len(errors)} identifier(s) are not valid; nothing was imported",
+            details=errors,
+            zh=f"{len(errors)} 个对象无效；未导入任何内容",
+        )
     progress(ImportStage.checking, total, total)
     return keys
 
@@ -144,11 +148,13 @@ def check(
         raise InvalidInput(
             f"issuing unit {body.issuing_unit!r} is not on the allow-list of issuing units; nothing was imported",
             details=[{"field": "issuing_unit", "value": body.issuing_unit}],
+            zh=f"发文单位 {body.issuing_unit!r} 不在发文单位白名单上；未导入任何内容",
         )
     existing = NoticeRepository(session).by_document(body.issuing_unit, body.document_no)
     if existing is not None:
         raise Conflict(
-            f"notice {body.document_no!r} from {body.issuing_unit!r} was already imported as notice {existing.id}"
+            f"notice {body.document_no!r} from {body.issuing_unit!r} was already imported as notice {existing.id}",
+            zh=f"{body.issuing_unit!r} 的通报 {body.document_no!r} 已作为通报 {existing.id} 导入",
         )
     return _normalised(body, progress)
 
@@ -395,7 +401,7 @@ def _apply_measures(
 def get(session: Session, notice_id: int) -> Notice:
     notice = NoticeRepository(session).get(notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id}")
+        raise NotFound(f"no notice {notice_id}", zh=f"通报 {notice_id} 不存在")
     return notice
 
 
@@ -479,7 +485,7 @@ def mark_answered(session: Session, *, notice_id: int, actor: str, note: str) ->
     """The feedback went back to the issuing unit: the notice is answered and the case's feedback recorded."""
     notice = get(session, notice_id)
     if notice.state != NoticeState.open.value:
-        raise Conflict(f"notice {notice_id} was already answered")
+        raise Conflict(f"notice {notice_id} was already answered", zh=f"通报 {notice_id} 已反馈")
     notice.state = NoticeState.answered.value
     session.flush()
     if notice.case_id is not None:

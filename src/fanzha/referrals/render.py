@@ -68,7 +68,8 @@ def pdf(document: str) -> bytes:
         import weasyprint
     except (ImportError, OSError) as error:  # OSError: the pango shared libraries are missing
         raise DependencyUnavailable(
-            f"PDF rendering is unavailable: {error}; install pango and fonts-noto-cjk (make system-deps)"
+            f"PDF rendering is unavailable: {error}; install pango and fonts-noto-cjk (make system-deps)",
+            zh=f"无法生成 PDF：{error}；请安装 pango 和 fonts-noto-cjk（make system-deps）",
         ) from None
     data: bytes = weasyprint.HTML(string=document).write_pdf()
     return data

@@ -106,7 +106,7 @@ def state_of(referral: Referral, release: EvidenceRelease | None) -> ReferralSta
 def get(session: Session, referral_id: int) -> Referral:
     referral = ReferralRepository(session).get(referral_id)
     if referral is None:
-        raise NotFound(f"no referral {referral_id}")
+        raise NotFound(f"no referral {referral_id}", zh=f"线索移送 {referral_id} 不存在")
     return referral
 
 
@@ -137,7 +137,10 @@ def refer(
         case_id=anchor.id, release_states=[ReleaseState.pending.value], feedback_statuses=None, limit=100, offset=0
     ):
         if earlier.recipient_unit == body.recipient_unit:
-            raise Conflict(f"referral {earlier.id} of case {anchor.id} to {body.recipient_unit} awaits approval")
+            raise Conflict(
+                f"referral {earlier.id} of case {anchor.id} to {body.recipient_unit} awaits approval",
+                zh=f"案件 {anchor.id} 移送至 {body.recipient_unit} 的线索移送 {earlier.id} 正在等待复核",
+            )
     now = utcnow()
     referral = Referral(
         case_id=anchor.id,
@@ -223,7 +226,10 @@ def decide(session: Session, *, referral_id: int, approve: bool, actor: str, rea
     """
     referral = get(session, referral_id)
     if referral.release_id is None:
-        raise Conflict(f"referral {referral_id} has no release to decide (its evidence release was deleted)")
+        raise Conflict(
+            f"referral {referral_id} has no release to decide (its evidence release was deleted)",
+            zh=f"线索移送 {referral_id} 没有待决定的证据移交（其证据移交已被删除）",
+        )
     release = releases.decide(session, release_id=referral.release_id, approve=approve, actor=actor, reason=reason)
     referral.updated_at = utcnow()
     session.flush()
@@ -250,7 +256,10 @@ def record_feedback(session: Session, *, referral_id: int, body: FeedbackIn, act
     referral = get(session, referral_id)
     state = state_of(referral, repository.release(referral.release_id))
     if state in (ReferralState.pending_approval, ReferralState.rejected):
-        raise Conflict(f"referral {referral_id} is {state.value}: there is no feedback on a referral not sent")
+        raise Conflict(
+            f"referral {referral_id} is {state.value}: there is no feedback on a referral not sent",
+            zh=f"线索移送 {referral_id} 的状态为 {state.value}：尚未发出的线索移送没有答复",
+        )
     expected = _NEXT_FEEDBACK[body.status]
     now = utcnow()
     received_at = body.received_at or now
@@ -258,7 +267,10 @@ def record_feedback(session: Session, *, referral_id: int, body: FeedbackIn, act
     if before not in expected or not repository.set_feedback_if(
         referral_id, expected=expected, status=body.status.value, at=received_at, now=now
     ):
-        raise Conflict(f"referral {referral_id} is {state.value}; feedback {body.status.value!r} cannot follow it")
+        raise Conflict(
+            f"referral {referral_id} is {state.value}; feedback {body.status.value!r} cannot follow it",
+            zh=f"线索移送 {referral_id} 的状态为 {state.value}；其后不能记录答复 {body.status.value!r}",
+        )
     repository.add(
         ReferralFeedback(
             referral_id=referral_id,
@@ -393,7 +405,8 @@ def package_view(session: Session, *, referral_id: int, reveal: bool, fmt: str, 
     state = state_of(referral, release)
     if reveal and state in (ReferralState.pending_approval, ReferralState.rejected):
         raise Conflict(
-            f"referral {referral_id} is {state.value}: the package may leave only after a second person approves it"
+            f"referral {referral_id} is {state.value}: the package may leave only after a second person approves it",
+            zh=f"线索移送 {referral_id} 的状态为 {state.value}：须经第二人复核批准后方可发出",
         )
     stored = referral.package_json.encode("utf-8")
     package: dict[str, Any] = orjson.loads(stored)

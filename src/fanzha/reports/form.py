@@ -198,7 +198,11 @@ def _identify(request: Request, settings: Settings, key: bytes, carried: str | N
     if settings.report_form_anonymous:
         address = request.client.host if request.client is not None else "unknown"
         return signing.anonymous_reporter(key, address), ""
-    raise signing.ReporterRefused("no reporter: open the form from inside the platform", reason="missing")
+    raise signing.ReporterRefused(
+        "no reporter: open the form from inside the platform",
+        reason="missing",
+        zh="无法识别举报人：请从平台内打开举报表单",
+    )
 
 
 def _refusal(error: signing.ReporterRefused | signing.FormUnavailable, lang: str) -> HTMLResponse:

@@ -121,7 +121,9 @@ def file_report(session: Session, *, body: ReportIn, actor: str) -> Filed:
     if recent >= RATE_LIMIT:
         raise TooManyReports(
             f"reporter {reporter_id!r} filed {recent} reports in the last hour; the limit is {RATE_LIMIT}. "
-            "Try again later, or call 110/96110 if money is being lost now."
+            "Try again later, or call 110/96110 if money is being lost now.",
+            zh=f"举报人 {reporter_id!r} 在过去一小时内已提交 {recent} 条举报，上限为 {RATE_LIMIT} 条。"
+            "请稍后再试；如正在遭受资金损失，请立即拨打 110 或 96110。",
         )
     subjects: list[cases.Subject] = []
     keys: list[tuple[str, str]] = []
@@ -240,7 +242,7 @@ def _signal(session: Session, kind: SubjectType, value: str, *, now: datetime) -
 def get(session: Session, report_id: int) -> Report:
     report = ReportRepository(session).get(report_id)
     if report is None:
-        raise NotFound(f"no report {report_id}")
+        raise NotFound(f"no report {report_id}", zh=f"举报 {report_id} 不存在")
     return report
 
 
@@ -252,7 +254,10 @@ def resolve(session: Session, *, report_id: int, founded: bool, reason: str, act
     """Mark a report founded or unfounded; the reporter's reliability follows."""
     report = get(session, report_id)
     if report.state != ReportStatus.received.value:
-        raise Conflict(f"report {report_id} was already resolved as {report.state}")
+        raise Conflict(
+            f"report {report_id} was already resolved as {report.state}",
+            zh=f"举报 {report_id} 已处理，结果为 {report.state}",
+        )
     return _settle(session, report, founded=founded, reason=reason, actor=actor)
 
 
@@ -392,7 +397,7 @@ def outcome_payload(report: Report) -> dict[str, object]:
 def reporter(session: Session, reporter_id: str) -> Reporter:
     found = ReportRepository(session).reporter(reporter_id)
     if found is None:
-        raise NotFound(f"no reporter {reporter_id!r}")
+        raise NotFound(f"no reporter {reporter_id!r}", zh=f"举报人 {reporter_id!r} 不存在")
     return found
 
 
@@ -412,9 +417,9 @@ def by_reference(session: Session, ref: str) -> Report:
     match = _REFERENCE.match(candidate[:1].upper() + candidate[1:].lower())
     report = ReportRepository(session).get(int(match.group(1))) if match else None
     if match is None or report is None or report.status_token is None:
-        raise NotFound("no report with this reference")
+        raise NotFound("no report with this reference", zh="没有与此编号对应的举报")
     if not hmac.compare_digest(report.status_token.encode("ascii"), match.group(2).encode("ascii")):
-        raise NotFound("no report with this reference")
+        raise NotFound("no report with this reference", zh="没有与此编号对应的举报")
     return report
 
 

@@ -46,8 +46,8 @@ class ReporterRefused(Forbidden):
 
     code = "reporter_refused"
 
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message, details={"reason": reason})
+    def __init__(self, message: str, *, reason: str, zh: str | None = None) -> None:
+        super().__init__(message, details={"reason": reason}, zh=zh)
         self.reason = reason
 
 
@@ -56,11 +56,17 @@ def form_key(settings: Settings) -> bytes:
     if settings.report_form_secret is not None:
         value = settings.report_form_secret.get_secret_value().encode("utf-8")
         if len(value) < MIN_KEY_BYTES:
-            raise FormUnavailable(f"FANZHA_REPORT_FORM_SECRET must be at least {MIN_KEY_BYTES} bytes")
+            raise FormUnavailable(
+                f"FANZHA_REPORT_FORM_SECRET must be at least {MIN_KEY_BYTES} bytes",
+                zh=f"FANZHA_REPORT_FORM_SECRET 至少须为 {MIN_KEY_BYTES} 字节",
+            )
         return value
     if settings.environment is Environment.production:
         # Several API processes would each invent their own key and refuse each other's links.
-        raise FormUnavailable("the report form is off: set FANZHA_REPORT_FORM_SECRET")
+        raise FormUnavailable(
+            "the report form is off: set FANZHA_REPORT_FORM_SECRET",
+            zh="举报表单未启用：请设置 FANZHA_REPORT_FORM_SECRET",
+        )
     path = settings.data_dir / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +80,10 @@ def form_key(settings: Settings) -> bytes:
     value = path.read_bytes().strip()
     if len(value) < MIN_KEY_BYTES:
         # Empty or cut short (a process died, or is still writing it): never sign or verify with it.
-        raise FormUnavailable(f"the report form key {path} is missing its content; delete it to make a new one")
+        raise FormUnavailable(
+            f"the report form key {path} is missing its content; delete it to make a new one",
+            zh=f"举报表单密钥文件 {path} 内容缺失；删除该文件即可重新生成",
+        )
     return value
 
 
@@ -108,19 +117,23 @@ def verify_reporter(key: bytes, token: str, *, now: int) -> str:
     parts = token.strip().split(".")
     if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit() and len(parts[1]) <= 12):
         raise ReporterRefused(
-            "the reporter is not signed: open the form from the link the platform gives you", reason="invalid"
+            "the reporter is not signed: open the form from the link the platform gives you",
+            reason="invalid",
+            zh="举报人未经签名：请从平台提供的链接打开表单",
         )
     encoded, expires, mac = parts
     if not _same(mac, _mac(key, "fanzha.report.reporter.v1", encoded, expires)):
-        raise ReporterRefused("the reporter signature does not match", reason="invalid")
+        raise ReporterRefused("the reporter signature does not match", reason="invalid", zh="举报人签名不匹配")
     if int(expires) < now:
-        raise ReporterRefused("the link to this form has expired", reason="expired")
+        raise ReporterRefused("the link to this form has expired", reason="expired", zh="此表单链接已过期")
     try:
         reporter_id = _unb64(encoded).strip()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ReporterRefused("the reporter token is malformed", reason="invalid") from None
+        raise ReporterRefused("the reporter token is malformed", reason="invalid", zh="举报人令牌格式错误") from None
     if not reporter_id or len(reporter_id) > MAX_REPORTER_ID:
-        raise ReporterRefused("the reporter token names no valid reporter", reason="invalid")
+        raise ReporterRefused(
+            "the reporter token names no valid reporter", reason="invalid", zh="举报人令牌未指向有效的举报人"
+        )
     return reporter_id
 
 

@@ -95,7 +95,8 @@ class RulePackError(InvalidInput):
         self.diagnostics = sorted(diagnostics, key=_diagnostic_order)
         count = len(self.diagnostics)
         summary = f"{filename}: {count} error{'s' if count != 1 else ''} in rule pack"
-        super().__init__(summary, details=[d.to_dict() for d in self.diagnostics])
+        summary_zh = f"{filename}: 规则包中有 {count} 处错误"
+        super().__init__(summary, details=[d.to_dict() for d in self.diagnostics], zh=summary_zh)
 
     def render(self) -> str:
         """All diagnostics, rendered and separated by blank lines, followed by a count."""

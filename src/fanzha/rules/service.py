@@ -36,6 +36,7 @@ def compile_or_raise(source: str, *, filename: str, known_event_types: Collectio
                 }
                 for diagnostic in error.diagnostics
             ],
+            zh=f"规则包有 {len(error.diagnostics)} 处错误",
         ) from None
 
 
@@ -91,7 +92,10 @@ def push(
 def active(session: Session) -> RuleSetVersion:
     version = RuleSetRepository(session).active()
     if version is None:
-        raise NotFound("no rule set is active; push one with POST /v1/rules or `fanzha rules push`")
+        raise NotFound(
+            "no rule set is active; push one with POST /v1/rules or `fanzha rules push`",
+            zh="当前没有生效的规则集；请用 POST /v1/rules 或 `fanzha rules push` 发布",
+        )
     return version
 
 

@@ -76,10 +76,16 @@ def verify_signature(
 def create_endpoint(session: Session, *, url: str, topics: list[str], actor: str) -> tuple[WebhookEndpoint, str]:
     """Register a receiver; returns it with its signing secret (shown to the caller once)."""
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise InvalidInput("url must be an absolute http(s) URL", details=[{"field": "url"}])
+        raise InvalidInput(
+            "url must be an absolute http(s) URL", details=[{"field": "url"}], zh="url 必须是绝对的 http(s) 网址"
+        )
     unknown = sorted(set(topics) - set(TOPICS))
     if unknown:
-        raise InvalidInput(f"unknown topics {unknown}; known: {list(TOPICS)}", details=[{"field": "topics"}])
+        raise InvalidInput(
+            f"unknown topics {unknown}; known: {list(TOPICS)}",
+            details=[{"field": "topics"}],
+            zh=f"未知主题 {unknown}；已知主题：{list(TOPICS)}",
+        )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint(
         url=url, secret=secret, topics=sorted(set(topics)), active=True, created_by=actor, created_at=utcnow()
@@ -99,7 +105,7 @@ def create_endpoint(session: Session, *, url: str, topics: list[str], actor: str
 def deactivate(session: Session, *, endpoint_id: int, actor: str) -> WebhookEndpoint:
     endpoint = WebhookRepository(session).get(endpoint_id)
     if endpoint is None:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
+        raise NotFound(f"no webhook endpoint {endpoint_id}", zh=f"Webhook 端点 {endpoint_id} 不存在")
     if endpoint.active:
         endpoint.active = False
         session.flush()

@@ -149,7 +149,9 @@ def decide(
     """Uphold or overturn the appeal the officer holds; an overturn reverses the measure in the same transaction."""
     console.require(Permission.appeals_decide)
     if outcome not in ("uphold", "overturn"):
-        raise InvalidInput(f"unknown appeal outcome {outcome!r}", details=[{"field": "outcome"}])
+        raise InvalidInput(
+            f"unknown appeal outcome {outcome!r}", details=[{"field": "outcome"}], zh=f"未知的申诉结论 {outcome!r}"
+        )
     typed = {"reason": reason}
     if len(reason.strip()) < 3:
         return _render_appeal(
@@ -162,7 +164,7 @@ def decide(
             )
     except (Conflict, Forbidden) as error:
         return _render_appeal(
-            console, request, appeal_id, error=error.message, form=typed, status_code=error.status_code
+            console, request, appeal_id, error=console.error_text(error), form=typed, status_code=error.status_code
         )
     apply_list_changes(runtime_of(request).lists, result.list_changes)
     done = "overturned" if outcome == "overturn" else "upheld"

@@ -74,7 +74,11 @@ def _moment(value: str, field: str) -> datetime | None:
     try:
         return ensure_utc(datetime.fromisoformat(value))
     except ValueError:
-        raise InvalidInput(f"{field}: not a date and time: {value!r}", details=[{"field": field}]) from None
+        raise InvalidInput(
+            f"{field}: not a date and time: {value!r}",
+            details=[{"field": field}],
+            zh=f"{field}：不是有效的日期时间：{value!r}",
+        ) from None
 
 
 def search(

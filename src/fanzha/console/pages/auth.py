@@ -77,7 +77,9 @@ def sign_in(
 ) -> Response:
     cookie = request.cookies.get(SIGN_IN_COOKIE)
     if not cookie or not tokens_match(cookie, form_token):
-        raise CsrfRejected("the sign-in form has expired; reload the page and try again")
+        raise CsrfRejected(
+            "the sign-in form has expired; reload the page and try again", zh="登录表单已过期，请刷新页面后重试"
+        )
     t = request_locale(request)
     with unit_of_work(request) as session:
         outcome = service.sign_in(session, username=username, password=password, settings=runtime_of(request).settings)

@@ -20,6 +20,7 @@ from fanzha.cases import service as cases_service
 from fanzha.cases.schemas import CaseDecision, EvidenceIn
 from fanzha.cases.states import MANUAL, OPEN, CaseState, SubjectType
 from fanzha.console import casework
+from fanzha.console.pages.referrals import answer_days, sender_of
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc, utcnow
 from fanzha.kit.errors import Conflict, InvalidInput, NotFound
@@ -27,6 +28,8 @@ from fanzha.kit.web import runtime_of, unit_of_work
 from fanzha.measures import service as measures_service
 from fanzha.measures.runtime import apply_list_changes
 from fanzha.measures.vocabulary import ITEM_KINDS, MeasureKind, known_functions
+from fanzha.referrals import service as referrals_service
+from fanzha.referrals.schemas import Destination, ReferralIn, RiskDegree
 
 router = APIRouter()
 
@@ -39,6 +42,8 @@ DONE = frozenset(
 """Confirmations a redirect may ask the case page to show (anything else in ``?done=`` is ignored)."""
 
 Reason = Annotated[str, Form(max_length=2000)]
+REFERRALS_SHOWN = 20
+"""The case's latest referrals listed on its page."""
 
 
 # ---- reading ------------------------------------------------------------------------------------------
@@ -98,6 +103,11 @@ def _case_values(
         if appeal.measure_id in measure_ids
     }
     form = form or {}
+    days = answer_days(console.request)
+    referrals = [
+        referrals_service.to_dict(session, referral, answer_days=days, now=now)
+        for referral in referrals_service.search(session, case_id=case.id, state=None, limit=REFERRALS_SHOWN, offset=0)
+    ]
     return {
         "case": case,
         "detail": detail,
@@ -124,6 +134,9 @@ def _case_values(
         "can_write": console.can(Permission.cases_write),
         "can_approve": console.can(Permission.measures_approve),
         "can_reveal": console.can(Permission.personal_data_reveal),
+        "referrals": referrals,
+        "destinations": [item.value for item in Destination],
+        "risk_degrees": [item.value for item in RiskDegree],
         "measure_kinds": MEASURE_KINDS,
         "evidence_types": EVIDENCE_TYPES,
         "measure_form": _measure_fields(session, case.id, str(form.get("kind") or DEFAULT_KIND), form=form),
@@ -218,7 +231,7 @@ def transition(
     try:
         target = CaseState(to)
     except ValueError:
-        raise InvalidInput(f"unknown case state {to!r}") from None
+        raise InvalidInput(f"unknown case state {to!r}", zh=f"未知的案件状态 {to!r}") from None
     if len(reason.strip()) < 3:
         return _refuse(console, request, case_id, "transition", console.t("cases.reason_required"), {"to": to})
     try:
@@ -226,7 +239,9 @@ def transition(
             cases_service.transition(session, case_id=case_id, to=target, actor=console.actor, reason=reason.strip())
     except (Conflict, InvalidInput) as error:
         typed = {"to": to, "reason": reason}
-        return _refuse(console, request, case_id, "transition", error.message, typed, status_code=error.status_code)
+        return _refuse(
+            console, request, case_id, "transition", console.error_text(error), typed, status_code=error.status_code
+        )
     return console.redirect(f"/console/cases/{case_id}?done=moved")
 
 
@@ -330,7 +345,9 @@ def decide(
     except ValidationError as error:
         return _refuse(console, request, case_id, "decide", "; ".join(_validation_messages(error)), typed)
     except (Conflict, InvalidInput) as error:
-        return _refuse(console, request, case_id, "decide", error.message, typed, status_code=error.status_code)
+        return _refuse(
+            console, request, case_id, "decide", console.error_text(error), typed, status_code=error.status_code
+        )
     apply_list_changes(runtime_of(request).lists, result.list_changes)
     return console.redirect(f"/console/cases/{case_id}?done={'pending_approval' if waiting else 'decided'}")
 
@@ -364,7 +381,7 @@ def add_evidence(
         with unit_of_work(request) as session:
             cases_service.add_evidence(session, case_id=case_id, evidence=[item.model_dump()], actor=console.actor)
     except Conflict as error:
-        return _refuse(console, request, case_id, "evidence", error.message, typed, status_code=409)
+        return _refuse(console, request, case_id, "evidence", console.error_text(error), typed, status_code=409)
     return console.redirect(f"/console/cases/{case_id}?done=evidence")
 
 
@@ -388,8 +405,61 @@ def add_note(
         with unit_of_work(request) as session:
             cases_service.add_evidence(session, case_id=case_id, evidence=[item], actor=console.actor)
     except Conflict as error:
-        return _refuse(console, request, case_id, "note", error.message, {"note": note}, status_code=409)
+        return _refuse(console, request, case_id, "note", console.error_text(error), {"note": note}, status_code=409)
     return console.redirect(f"/console/cases/{case_id}?done=note")
+
+
+# ---- clue referral -------------------------------------------------------------------------------------
+
+
+@router.post("/cases/{case_id}/referrals", include_in_schema=False)
+def refer(
+    case_id: int,
+    request: Request,
+    console: ConsoleAction,
+    recipient_unit: Annotated[str, Form(max_length=300)] = "",
+    recipient_type: Annotated[str, Form(max_length=20)] = Destination.police.value,
+    risk_degree: Annotated[str, Form(max_length=10)] = RiskDegree.high.value,
+    summary: Annotated[str, Form(max_length=5000)] = "",
+    reason: Reason = "",
+    cluster: Annotated[bool, Form()] = False,
+) -> Response:
+    """Refer the case's clues to the police (``referrals.service.refer``, as ``POST /v1/cases/{id}/referrals``):
+    the package is frozen and waits for a second person's approval on the referral page."""
+    console.require(Permission.cases_write)
+    typed = {
+        "recipient_unit": recipient_unit,
+        "recipient_type": recipient_type,
+        "risk_degree": risk_degree,
+        "summary": summary,
+        "reason": reason,
+        "cluster": cluster,
+    }
+    if len(reason.strip()) < 3:
+        return _refuse(console, request, case_id, "refer", console.t("referrals.reason_required"), {"refer": typed})
+    try:
+        body = ReferralIn.model_validate(
+            {
+                "recipient_unit": recipient_unit,
+                "recipient_type": recipient_type,
+                "risk_degree": risk_degree,
+                "summary": summary.strip(),
+                "reason": reason,
+                "cluster": cluster,
+            }
+        )
+    except ValidationError as error:
+        message = "; ".join(_validation_messages(error))
+        return _refuse(console, request, case_id, "refer", message, {"refer": typed})
+    try:
+        with unit_of_work(request) as session:
+            referral = referrals_service.refer(
+                session, case_ids=[case_id], body=body, sender=sender_of(request), actor=console.actor
+            )
+            referral_id = referral.id
+    except Conflict as error:
+        return _refuse(console, request, case_id, "refer", console.error_text(error), {"refer": typed}, status_code=409)
+    return console.redirect(f"/console/referrals/{referral_id}?done=referred")
 
 
 # ---- four eyes ----------------------------------------------------------------------------------------
@@ -455,7 +525,7 @@ def subject_page(
     try:
         subject_type = SubjectType(kind)
     except ValueError:
-        raise NotFound(f"no subject type {kind!r}") from None
+        raise NotFound(f"no subject type {kind!r}", zh=f"没有对象类型 {kind!r}") from None
     value = cases_service.normalise_subject(subject_type, value)
     is_account = subject_type is SubjectType.account
     with unit_of_work(request) as session:

@@ -22,6 +22,7 @@ from fanzha.auth.masking import PERSONAL_TYPES, mask, mask_digit_runs
 from fanzha.auth.roles import Permission
 from fanzha.cases import service as cases_service
 from fanzha.console.exports import csv_response, csv_text
+from fanzha.console.i18n import error_texts
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc, iso_or_none
 from fanzha.kit.errors import FanzhaError, InvalidInput, NotFound
@@ -181,7 +182,9 @@ def _expiry(value: str) -> datetime | None:
     try:
         return ensure_utc(datetime.fromisoformat(value.strip()))
     except ValueError:
-        raise InvalidInput(f"not a date and time: {value!r}", details=[{"field": "expires_at"}]) from None
+        raise InvalidInput(
+            f"not a date and time: {value!r}", details=[{"field": "expires_at"}], zh=f"不是有效的日期时间：{value!r}"
+        ) from None
 
 
 @router.post("/lists/{name}/entries", include_in_schema=False)
@@ -197,7 +200,8 @@ def add_entry(
     form = {"value": value, "reason": reason, "expires_at": expires_at}
     try:
         if not value.strip():
-            raise InvalidInput(console.t("lists.value_required"), details=[{"field": "value"}])
+            english, chinese = error_texts("lists.value_required")
+            raise InvalidInput(english, details=[{"field": "value"}], zh=chinese)
         reason = console.required_reason(reason, "lists.reason_required")
         with unit_of_work(request) as session:
             _entry, change = lists_service.add_entry(
@@ -224,7 +228,7 @@ def remove_entry(
     with unit_of_work(request) as session:
         entry = session.get(ListEntry, entry_id)
         if entry is None or entry.list_name != name:
-            raise NotFound(f"list {name!r} has no entry {entry_id}")
+            raise NotFound(f"list {name!r} has no entry {entry_id}", zh=f"名单 {name!r} 中没有条目 {entry_id}")
         change = lists_service.remove_entry(
             session, list_name=name, value=entry.value, actor=console.actor, reason=reason
         )

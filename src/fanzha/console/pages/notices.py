@@ -368,7 +368,7 @@ def import_notice(request: Request, console: ConsoleAction, file: Annotated[Uplo
     rows: list[int] | None = None
     try:
         if not data:
-            raise InvalidInput("the file is empty; nothing was imported")
+            raise InvalidInput("the file is empty; nothing was imported", zh="文件为空，未导入任何内容")
         body, rows = files.parse_file(data, name=name)
         with unit_of_work(request) as session:
             imported = notices_service.import_notice(
@@ -384,7 +384,7 @@ def import_notice(request: Request, console: ConsoleAction, file: Annotated[Uplo
             "notices/import.html",
             status_code=422,
             problems=_problems(error, rows),
-            message=error.message,
+            message=console.error_text(error),
             filename=name,
             columns=files.CSV_COLUMNS,
         )
@@ -393,7 +393,7 @@ def import_notice(request: Request, console: ConsoleAction, file: Annotated[Uplo
             "notices/import.html",
             status_code=409,
             problems=[],
-            message=error.message,
+            message=console.error_text(error),
             filename=name,
             columns=files.CSV_COLUMNS,
         )
@@ -444,7 +444,11 @@ def feedback(notice_id: int, fmt: str, request: Request, console: ConsoleAction)
     console.require(Permission.notices_read)
     console.require(Permission.personal_data_reveal)
     if fmt not in ("csv", "xlsx"):
-        raise InvalidInput("the feedback comes as csv or xlsx", details=[{"field": "format", "value": fmt}])
+        raise InvalidInput(
+            "the feedback comes as csv or xlsx",
+            details=[{"field": "format", "value": fmt}],
+            zh="反馈文件格式只能是 csv 或 xlsx",
+        )
     with unit_of_work(request) as session:
         notices_service.get(session, notice_id)
         cases_service.record_reveal(

@@ -320,10 +320,12 @@ def evidence_file(
             None,
         )
         if item is None:
-            raise NotFound(f"report {report_id} has no uploaded file {sha256}")
+            raise NotFound(
+                f"report {report_id} has no uploaded file {sha256}", zh=f"举报 {report_id} 没有上传文件 {sha256}"
+            )
         stored = runtime_of(request).settings.data_dir / evidence_files.EVIDENCE_DIR / "sha256" / sha256[:2] / sha256
         if not stored.is_file():
-            raise NotFound(f"the file {sha256} is not in the evidence store")
+            raise NotFound(f"the file {sha256} is not in the evidence store", zh=f"证据库中没有文件 {sha256}")
         cases_service.record_reveal(
             session, actor=console.actor, object_type="report_evidence", object_id=f"{report_id}:{sha256}", reason=None
         )

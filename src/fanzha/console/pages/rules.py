@@ -189,7 +189,7 @@ def _activations(session: Session, *, limit: int = 200) -> dict[str, list[Activa
 def _version(session: Session, version: str) -> RuleSetVersion:
     found = RuleSetRepository(session).by_version(version)
     if found is None:
-        raise NotFound(f"no rule set version {version!r}")
+        raise NotFound(f"no rule set version {version!r}", zh=f"没有规则集版本 {version!r}")
     return found
 
 
@@ -311,7 +311,9 @@ def shadow_preview(
     try:
         rule = current.rule(rule_id)
     except KeyError:
-        raise NotFound(f"the active rule set has no rule {rule_id!r}") from None
+        raise NotFound(
+            f"the active rule set has no rule {rule_id!r}", zh=f"当前生效的规则集中没有规则 {rule_id!r}"
+        ) from None
     report = None
     if rule.mode is not RuleMode.live:
         report = what_would_change(
@@ -580,7 +582,7 @@ def push(
             active = rules_service.active(session)
         compiled, _ = _compile(request, text, filename)
         if compiled is None:
-            raise InvalidInput("the rule pack has errors; go back to the editor")
+            raise InvalidInput("the rule pack has errors; go back to the editor", zh="规则包有错误，请返回编辑器修改")
         return _confirm(
             console,
             source=text,
@@ -595,7 +597,8 @@ def push(
         if active.version != expected:
             raise Conflict(
                 f"the active rule set changed to {active.version} after you reviewed the change against {expected};"
-                " review it again"
+                " review it again",
+                zh=f"您对照 {expected} 审阅变更后，生效规则集已变为 {active.version}，请重新审阅",
             )
         version, compiled = rules_service.push(
             session,

@@ -151,11 +151,12 @@ class RedisCounterStore:
                 self._load_scripts()
                 counts = self._round_trip(observations, queries)
         except (RedisError, OSError) as exc:
-            raise CounterUnavailable(f"redis counters failed: {exc}") from exc
+            raise CounterUnavailable(f"redis counters failed: {exc}", zh=f"Redis 计数器出错：{exc}") from exc
         elapsed = time.monotonic() - started
         if elapsed > self._timeout_s:
             raise CounterUnavailable(
-                f"redis counters answered in {elapsed * 1000:.1f} ms, past the {self._timeout_s * 1000:.1f} ms budget"
+                f"redis counters answered in {elapsed * 1000:.1f} ms, past the {self._timeout_s * 1000:.1f} ms budget",
+                zh=f"Redis 计数器耗时 {elapsed * 1000:.1f} ms，超出 {self._timeout_s * 1000:.1f} ms 的时限",
             )
         return counts
 
@@ -193,7 +194,10 @@ class RedisCounterStore:
             if isinstance(loaded, bytes):
                 loaded = loaded.decode()
             if loaded != sha:
-                raise CounterUnavailable(f"redis returned SHA {loaded!r} for a script expected as {sha}")
+                raise CounterUnavailable(
+                    f"redis returned SHA {loaded!r} for a script expected as {sha}",
+                    zh=f"Redis 为预期 SHA 为 {sha} 的脚本返回了 SHA {loaded!r}",
+                )
 
     def close(self) -> None:
         """Close the client and its connections."""
