@@ -149,13 +149,4 @@ def package(
         view = referrals_service.package_view(
             session, referral_id=referral_id, reveal=reveal, fmt=fmt.value, actor=principal.actor
         )
-    # Rendered after the transaction: laying out a PDF takes a while and needs no database.
-    body = render.document(view, fmt)
-    return Response(
-        body,
-        media_type=render.MEDIA_TYPES[fmt],
-        headers={
-            "X-Fanzha-Package-SHA256": view.sha,
-            "Content-Disposition": f'attachment; filename="{render.filename(view, fmt)}"',
-        },
-    )
+    return render.download(view, fmt)

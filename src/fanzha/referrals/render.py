@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 import jinja2
+from starlette.responses import Response
 
 from fanzha.kit.errors import DependencyUnavailable
 from fanzha.referrals.schemas import PackageFormat, ReferralState
@@ -96,6 +97,20 @@ def document(view: PackageView, fmt: PackageFormat) -> bytes:
 def filename(view: PackageView, fmt: PackageFormat) -> str:
     suffix = "" if view.revealed else "-masked"
     return f"referral-{view.referral_id}{suffix}.{fmt.value}"
+
+
+def download(view: PackageView, fmt: PackageFormat) -> Response:
+    """The package as a file download, with its hash in a header (the API's and the console's answer).
+
+    Call it after the transaction: laying out a PDF takes a while and needs no database."""
+    return Response(
+        document(view, fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "X-Fanzha-Package-SHA256": view.sha,
+            "Content-Disposition": f'attachment; filename="{filename(view, fmt)}"',
+        },
+    )
 
 
 def pdf_available() -> str | None:

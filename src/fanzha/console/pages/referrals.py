@@ -239,16 +239,7 @@ def _package(request: Request, console: Console, referral_id: int, fmt: str, *, 
         view = referrals_service.package_view(
             session, referral_id=referral_id, reveal=reveal, fmt=chosen.value, actor=console.actor
         )
-    # Rendered after the transaction, as the API does: laying out a PDF takes a while and needs no database.
-    body = render.document(view, chosen)
-    return Response(
-        body,
-        media_type=render.MEDIA_TYPES[chosen],
-        headers={
-            "X-Fanzha-Package-SHA256": view.sha,
-            "Content-Disposition": f'attachment; filename="{render.filename(view, chosen)}"',
-        },
-    )
+    return render.download(view, chosen)
 
 
 @router.get("/referrals/{referral_id}/package.{fmt}", include_in_schema=False)
