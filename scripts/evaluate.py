@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/evaluate.py [--datasets telecom_v5,dialogs,...] [--json FILE]
     .venv/bin/python scripts/evaluate.py --val-only [--datasets ...]   # validation rows only
+    .venv/bin/python scripts/evaluate.py --sequence [--val-only] ...   # also the sequence heads (torch)
 
 For every dataset, three rows on the same test split:
 
@@ -16,6 +17,13 @@ For every dataset, three rows on the same test split:
                   best of four linear SVMs and a one-vs-rest NB-SVM by validation macro-F1 (never
                   shipped);
 * ``tfidf-lr``  - the plain char 1-3-gram TF-IDF + logistic regression baseline (train rows).
+
+With ``--sequence`` (needs torch: ``pip install -e '.[research]'``; skipped with one line otherwise),
+a fourth row per dataset, ``in_domain_seq``: a character CNN and a BiGRU trained from scratch on the
+train rows and early-stopped on the validation rows, each alone and averaged with the best linear
+head (both calibrated on the validation rows); the one with the best validation F1 is reported and
+every configuration's validation and test figures are printed (``scripts/screening/sequence.py``).
+On telecom_v5 the sequence heads are 5-class and the binary score is 1 - p(normal). Never shipped.
 
 Splits: SHA-1 of the UTF-8 text mod 5 == 0 is test, == 1 validation, else train; dialog_splits uses
 its official eval (train/validation) and test files.
@@ -190,8 +198,11 @@ def binary_heads(
 
 def _ovr_nb_svm(
     x_tr: sp.csr_matrix, classes: list[str], x_va: sp.csr_matrix, x_te: sp.csr_matrix, strength: float = 0.1
-) -> tuple[list[str], list[str]]:
-    """One-vs-rest NB-SVM: per class, a linear SVM on binarised features scaled by that class's ratio."""
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """One-vs-rest NB-SVM: per class, a linear SVM on binarised features scaled by that class's ratio.
+
+    Returns the validation and test guesses and margins (columns in sorted class order).
+    """
     labels = sorted(set(classes))
     y = np.asarray(classes)
     xb = [(m > 0).astype(np.float64) for m in (x_tr, x_va, x_te)]
@@ -204,14 +215,124 @@ def _ovr_nb_svm(
         head.fit(sp.csr_matrix(xb[0] @ r), yk)
         margins_va[:, k] = head.decision_function(sp.csr_matrix(xb[1] @ r))
         margins_te[:, k] = head.decision_function(sp.csr_matrix(xb[2] @ r))
-    return [labels[i] for i in margins_va.argmax(1)], [labels[i] for i in margins_te.argmax(1)]
+    guess_va = [labels[i] for i in margins_va.argmax(1)]
+    return guess_va, [labels[i] for i in margins_te.argmax(1)], margins_va, margins_te
 
 
-def evaluate_dataset(name: str, rows: list[data.Row], val_only: bool = False) -> dict[str, object]:
+SEQ_MAX_LEN = {"dialogs": 512}  # characters kept by the sequence heads; 256 elsewhere
+SEQ_SKIPPED = "# torch is not importable: in_domain_seq rows skipped (pip install -e '.[research]')"
+
+
+def sequence_ready(requested: bool) -> bool:
+    """Whether the sequence heads can run: asked for and torch importable (else say so in one line)."""
+    if not requested:
+        return False
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print(SEQ_SKIPPED, file=sys.stderr, flush=True)
+        return False
+    return True
+
+
+def sequence_results(
+    name: str,
+    train: list[data.Row],
+    val: list[data.Row],
+    test: list[data.Row],
+    linear: tuple[str, np.ndarray, np.ndarray],
+    multi_linear: tuple[str, np.ndarray, np.ndarray] | None,
+    val_only: bool,
+) -> dict[str, object]:
+    """The ``in_domain_seq`` row and every sequence configuration's validation (and test) figures.
+
+    ``linear`` is the picked binary linear head (name, validation scores, test scores) and
+    ``multi_linear`` the picked 5-class head's margins, for the averages. Every choice (epoch,
+    threshold, configuration) is made on the validation rows; with ``val_only`` no test row is
+    read and the linear heads' "test" scores (which are then validation scores) are ignored.
+    """
+    import sequence as seqmod
+
+    settings = seqmod.Settings(max_len=SEQ_MAX_LEN.get(name, 256))
+    y_va = np.array([r.label for r in val])
+    te_texts = None if val_only else [r.text for r in test]
+    lin_te = None if val_only else linear[2]
+
+    def log(line: str) -> None:
+        print(f"# {name} {line.lstrip('# ')}", file=sys.stderr, flush=True)
+
+    out: dict[str, object] = {}
+    if multi_linear is not None:  # telecom_v5: 5-class heads, binary score = 1 - p(normal)
+        labels = sorted({r.cls for r in train})
+        index = {c: i for i, c in enumerate(labels)}
+        yc_tr = np.array([index[r.cls] for r in train])
+        yc_va = np.array([index[r.cls] for r in val])
+        seq = seqmod.sequence_candidates(
+            [r.text for r in train], yc_tr, [r.text for r in val], yc_va, te_texts, len(labels), settings, log=log
+        )
+        m_te = None if val_only else multi_linear[2]
+        multi = seq + [seqmod.ensemble_multi(c, multi_linear[0], multi_linear[1], m_te, yc_va) for c in seq]
+        multi_configs: dict[str, dict[str, object]] = {}
+        best_multi: tuple[float, str] | None = None
+        for c in multi:
+            mf_va, _ = macro_f1([r.cls for r in val], [labels[i] for i in c.p_va.argmax(1)])
+            entry: dict[str, object] = {"val_macro_f1": mf_va, **c.info}
+            if c.p_te is not None:
+                mf_te, scores = macro_f1([r.cls for r in test], [labels[i] for i in c.p_te.argmax(1)])
+                entry["test_macro_f1"] = mf_te
+                entry["test_class_f1"] = scores
+            multi_configs[c.name] = entry
+            if best_multi is None or mf_va > best_multi[0]:
+                best_multi = (mf_va, c.name)
+        assert best_multi is not None
+        out["in_domain_seq_multi_configs"] = multi_configs
+        out["in_domain_seq_multi_head"] = best_multi[1]
+        neg = index["normal"]
+        binary = [
+            seqmod.Candidate(c.name, 1 - c.p_va[:, neg], None if c.p_te is None else 1 - c.p_te[:, neg], c.info)
+            for c in seq
+        ]
+    else:
+        y_tr = np.array([r.label for r in train])
+        seq = seqmod.sequence_candidates(
+            [r.text for r in train], y_tr, [r.text for r in val], y_va, te_texts, 2, settings, log=log
+        )
+        binary = [seqmod.Candidate(c.name, c.p_va[:, 1], None if c.p_te is None else c.p_te[:, 1], c.info) for c in seq]
+    binary += [seqmod.ensemble_binary(c, linear[0], linear[1], lin_te, y_va) for c in list(binary)]
+    configs: dict[str, dict[str, object]] = {}
+    best: tuple[float, str] | None = None
+    y_te = np.array([r.label for r in test])
+    for c in binary:
+        t = common.best_threshold(c.p_va, y_va)
+        entry = {"threshold": t, "val": metrics(y_va, c.p_va >= t), **c.info}
+        if c.p_te is not None:
+            entry["test"] = metrics(y_te, c.p_te >= t)
+            entry["test_per_class"] = per_class([r.cls for r in test], y_te, c.p_te >= t)
+        configs[c.name] = entry
+        f1_va = float(entry["val"]["f1"])  # type: ignore[index]
+        if best is None or f1_va > best[0]:
+            best = (f1_va, c.name)
+    assert best is not None
+    out["in_domain_seq_configs"] = configs
+    if not val_only:
+        pick = configs[best[1]]
+        out["in_domain_seq"] = {**pick["test"], "threshold": pick["threshold"], "head": best[1], "val_f1": best[0]}  # type: ignore[dict-item]
+        out["in_domain_seq_per_class"] = pick["test_per_class"]
+        if "in_domain_seq_multi_head" in out:
+            head = multi_configs[str(out["in_domain_seq_multi_head"])]
+            out["in_domain_seq_macro_f1"] = head["test_macro_f1"]
+            out["in_domain_seq_class_f1"] = head["test_class_f1"]
+    return out
+
+
+def evaluate_dataset(
+    name: str, rows: list[data.Row], val_only: bool = False, sequence: bool = False
+) -> dict[str, object]:
     """Shipped, in-domain and plain-baseline rows on ``name``'s test split.
 
     With ``val_only`` the test rows are not scored at all: only the validation F1 of every
-    candidate in-domain head is returned (what a head or a setting is chosen on).
+    candidate in-domain head is returned (what a head or a setting is chosen on). With
+    ``sequence`` (torch needed), the ``in_domain_seq`` heads too (:func:`sequence_results`).
     """
     train = [r for r in rows if r.split == "train"]
     val = [r for r in rows if r.split == "val"]
@@ -230,6 +351,7 @@ def evaluate_dataset(name: str, rows: list[data.Row], val_only: bool = False) ->
     y_va = np.array([r.label for r in val])
     hashed = (1 << common.HASH_BITS) + _dense_width()  # the run-time feature columns come first
     best: tuple[float, str, float, np.ndarray] | None = None
+    best_scores: tuple[np.ndarray, np.ndarray] | None = None
     val_scores: dict[str, float] = {}
     for label, p_va, p_te in binary_heads(x_tr, y_tr, x_va, x_te, hashed):
         t = common.best_threshold(p_va, y_va)
@@ -237,12 +359,15 @@ def evaluate_dataset(name: str, rows: list[data.Row], val_only: bool = False) ->
         val_scores[label] = round(f1_va, 4)
         if best is None or f1_va > best[0]:
             best = (f1_va, label, t, p_te >= t)
+            best_scores = (p_va, p_te)
     assert best is not None
+    assert best_scores is not None
     f1_va, label, t, in_domain = best
+    multi_margins: tuple[str, np.ndarray, np.ndarray] | None = None
     result["in_domain_val_f1"] = val_scores
     if name == "telecom_v5":
         classes_tr = [r.cls for r in train]
-        best_multi: tuple[float, str, list[str]] | None = None
+        best_multi: tuple[float, str, list[str], np.ndarray, np.ndarray] | None = None
         multi_val: dict[str, float] = {}
         for mlabel, a, b, c, strength in (
             ("features+tfidf SVM C=0.5", x_tr, x_va, x_te, 0.5),
@@ -255,19 +380,28 @@ def evaluate_dataset(name: str, rows: list[data.Row], val_only: bool = False) ->
             mf_va, _ = macro_f1([r.cls for r in val], [str(g) for g in multi.predict(b)])
             multi_val[mlabel] = round(mf_va, 4)
             if best_multi is None or mf_va > best_multi[0]:
-                best_multi = (mf_va, mlabel, [str(g) for g in multi.predict(c)])
-        guess_va, guess_te = _ovr_nb_svm(x_tr[:, hashed:], classes_tr, x_va[:, hashed:], x_te[:, hashed:])
+                best_multi = (
+                    mf_va,
+                    mlabel,
+                    [str(g) for g in multi.predict(c)],
+                    multi.decision_function(b),
+                    multi.decision_function(c),
+                )
+        guess_va, guess_te, m_va, m_te = _ovr_nb_svm(x_tr[:, hashed:], classes_tr, x_va[:, hashed:], x_te[:, hashed:])
         mf_va, _ = macro_f1([r.cls for r in val], guess_va)
         multi_val["one-vs-rest NB-SVM C=0.1"] = round(mf_va, 4)
         assert best_multi is not None
         if mf_va > best_multi[0]:
-            best_multi = (mf_va, "one-vs-rest NB-SVM C=0.1", guess_te)
+            best_multi = (mf_va, "one-vs-rest NB-SVM C=0.1", guess_te, m_va, m_te)
         result["in_domain_multi_val_macro_f1"] = multi_val
+        multi_margins = (best_multi[1], best_multi[3], best_multi[4])
         if not val_only:
             mf, scores = macro_f1([r.cls for r in test], best_multi[2])
             result["in_domain_macro_f1"] = mf
             result["in_domain_class_f1"] = scores
             result["in_domain_multi_head"] = best_multi[1]
+    if sequence:
+        result.update(sequence_results(name, train, val, test, (label, *best_scores), multi_margins, val_only))
     if val_only:
         return result
     result["in_domain"] = {**metrics(y_test, in_domain), "threshold": t, "head": label, "val_f1": f1_va}
@@ -358,7 +492,7 @@ def fmt(m: object) -> str:
     return f"{m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} | {m['fpr']:.4f} | {m['accuracy']:.4f}"
 
 
-def main() -> None:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", default=",".join(data.DATASETS))
     parser.add_argument("--json", help="write the raw results here")
@@ -367,20 +501,39 @@ def main() -> None:
         action="store_true",
         help="print the validation scores of every candidate in-domain head and nothing from a test split",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--sequence",
+        action="store_true",
+        help="also train the in_domain_seq heads (character CNN / BiGRU, needs torch; minutes per dataset)",
+    )
+    return parser.parse_args(argv)
+
+
+def fmt4(m: object) -> str:
+    """Precision, recall, F1 and FPR of a metrics dict (the sequence configurations' lines)."""
+    if not isinstance(m, dict):
+        return "-"
+    return f"P {m['precision']:.4f} R {m['recall']:.4f} F1 {m['f1']:.4f} FPR {m['fpr']:.4f}"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    sequence = sequence_ready(args.sequence)
     if args.val_only:
         if not data.available():
             print(f"# {data.DATA} not found: nothing to validate on", file=sys.stderr)
             return
         for name in args.datasets.split(","):
-            res = evaluate_dataset(name, data.DATASETS[name](), val_only=True)
+            t0 = time.time()
+            res = evaluate_dataset(name, data.DATASETS[name](), val_only=True, sequence=sequence)
+            res["seconds"] = round(time.time() - t0, 1)
             print(json.dumps(res, ensure_ascii=False), flush=True)
         return
     results: list[dict[str, object]] = []
     if data.available():
         for name in args.datasets.split(","):
             t0 = time.time()
-            res = evaluate_dataset(name, data.DATASETS[name]())
+            res = evaluate_dataset(name, data.DATASETS[name](), sequence=sequence)
             res["seconds"] = round(time.time() - t0, 1)
             results.append(res)
             print(f"# {name} done in {res['seconds']}s", file=sys.stderr, flush=True)
@@ -393,7 +546,7 @@ def main() -> None:
     print("| dataset | model | n test | precision | recall | F1 | FPR | accuracy |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for res in results:
-        for key in ("shipped", "in_domain", "tfidf_lr"):
+        for key in ("shipped", "in_domain", "in_domain_seq", "tfidf_lr"):
             if key in res:
                 n = res[key]["n"] if isinstance(res[key], dict) else "-"  # type: ignore[index]
                 print(f"| {res['dataset']} | {key} | {n} | {fmt(res[key])} |")
@@ -420,6 +573,21 @@ def main() -> None:
                 f"- {res['dataset']} 5-class head: {res['in_domain_multi_head']} "
                 f"(val macro-F1 {json.dumps(res['in_domain_multi_val_macro_f1'])})"
             )
+        if isinstance(res.get("in_domain_seq"), dict):
+            head = res["in_domain_seq"]  # type: ignore[index]
+            print(f"- {res['dataset']} in_domain_seq head: {head['head']} (val F1 {head['val_f1']:.4f})")
+            print("  every sequence configuration, validation | test (P, R, F1, FPR), epochs, seconds:")
+            for cname, c in res["in_domain_seq_configs"].items():  # type: ignore[attr-defined]
+                epochs = f"{c['best_epoch']}/{c['epochs_run']}" if "best_epoch" in c else "-"
+                seconds = c.get("train_seconds", "-")
+                print(f"  - {cname}: val {fmt4(c['val'])} | test {fmt4(c['test'])} | epoch {epochs} | {seconds}s")
+        if "in_domain_seq_multi_configs" in res:
+            print(f"- {res['dataset']} 5-class in_domain_seq head: {res['in_domain_seq_multi_head']}")
+            for cname, c in res["in_domain_seq_multi_configs"].items():  # type: ignore[attr-defined]
+                print(
+                    f"  - {cname}: val macro-F1 {c['val_macro_f1']:.4f} | test macro-F1 {c['test_macro_f1']:.4f}"
+                    f" | {json.dumps({k: round(v, 3) for k, v in c['test_class_f1'].items()}, ensure_ascii=False)}"
+                )
     print()
     print("| dataset | published baseline | target |")
     print("|---|---|---|")
@@ -428,11 +596,18 @@ def main() -> None:
     print()
     for res in results:
         print(f"## {res['dataset']}")
-        for key in ("shipped_per_class", "in_domain_per_class", "in_domain_class_f1"):
+        for key in (
+            "shipped_per_class",
+            "in_domain_per_class",
+            "in_domain_class_f1",
+            "in_domain_seq_per_class",
+            "in_domain_seq_class_f1",
+        ):
             if key in res:
                 print(f"- {key}: {json.dumps(res[key], ensure_ascii=False)}")
-        if "in_domain_macro_f1" in res:
-            print(f"- in_domain_macro_f1: {res['in_domain_macro_f1']:.4f}")
+        for key in ("in_domain_macro_f1", "in_domain_seq_macro_f1"):
+            if key in res:
+                print(f"- {key}: {res[key]:.4f}")
     if fresh:
         print("## fresh errors")
         for kind in ("message", "listing"):
