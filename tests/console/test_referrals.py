@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -25,7 +24,7 @@ from tests.fixtures.casework import post_form
 from tests.fixtures.console import ConsoleUserLogin, sign_in
 from tests.fixtures.console_data import number, text_of
 from tests.fixtures.due_process import Keys
-from tests.fixtures.referrals import PHONE, UNIT, approve, decision_case, refer
+from tests.fixtures.referrals import PHONE, UNIT, approve, backdate_approval, decision_case, refer
 from tests.fixtures.routes import api_routes
 
 Users = Callable[..., ConsoleUserLogin]
@@ -50,12 +49,7 @@ def _api(client: TestClient, keys: Keys, referral_id: int) -> dict[str, Any]:
 
 def _make_overdue(runtime: Runtime, release_id: int) -> None:
     """The approval was longer ago than the answer period."""
-    with runtime.sessions() as session:
-        session.execute(
-            sa.text("UPDATE evidence_releases SET decided_at = :at WHERE id = :id"),
-            {"at": utcnow() - timedelta(days=runtime.settings.referral_answer_days + 1), "id": release_id},
-        )
-        session.commit()
+    backdate_approval(runtime, release_id, utcnow() - timedelta(days=runtime.settings.referral_answer_days + 1))
 
 
 def _audit(runtime: Runtime, action: str) -> list[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ from fanzha.referrals import render
 from fanzha.runtime import Runtime
 from tests.fixtures.app import auth
 from tests.fixtures.due_process import Keys
-from tests.fixtures.referrals import LURE, PHONE, UNIT, approve, decision_case, refer
+from tests.fixtures.referrals import LURE, PHONE, UNIT, approve, backdate_approval, decision_case, refer
 
 
 def audit_actions(runtime: Runtime, like: str) -> list[str]:
@@ -308,15 +308,8 @@ def test_an_unanswered_referral_is_overdue_after_the_answer_period(
         return [item["id"] for item in listed.json()]
 
     assert overdue() == []
-    with runtime.sessions() as session:  # the approval was long ago
-        session.execute(
-            sa.text("UPDATE evidence_releases SET decided_at = :at WHERE id = :id"),
-            {
-                "at": decided_at - timedelta(days=runtime.settings.referral_answer_days + 1),
-                "id": approved["release_id"],
-            },
-        )
-        session.commit()
+    long_ago = decided_at - timedelta(days=runtime.settings.referral_answer_days + 1)
+    backdate_approval(runtime, approved["release_id"], long_ago)
     assert overdue() == [referral["id"]]
     shown = client.get(f"/v1/referrals/{referral['id']}", headers=auth(keys.police)).json()
     assert shown["answer_overdue"] is True
