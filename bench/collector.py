@@ -19,7 +19,6 @@ to ``--stats-file``, printed after each run.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import shutil
@@ -30,14 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import uvloop
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from events import make_events
-from loadgen import open_loop
+from latency import measured_open_loop
 
-from decisions import histogram_percentile, requests_for, server_histogram, wait_healthy
+from decisions import histogram_percentile, wait_healthy
 
 _STATS_PROBE = """
 import collections, gc, json, threading, time
@@ -84,18 +80,9 @@ def probe(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         wait_healthy(args.port)
         key = (data_dir / "first-admin.key").read_text().strip()
-        stream = requests_for(make_events(40_000, seed=5), args.port, key)
-        gc.collect()
-        gc.disable()
-        try:
-            uvloop.run(open_loop("127.0.0.1", args.port, stream, rate=args.rate, duration=3, connections=64))
-            before = server_histogram(args.port, key)
-            result = uvloop.run(
-                open_loop("127.0.0.1", args.port, stream, rate=args.rate, duration=args.duration, connections=64)
-            )
-            after = server_histogram(args.port, key)
-        finally:
-            gc.enable()
+        result, before, after = measured_open_loop(
+            args.port, key, warm_rate=args.rate, rate=args.rate, duration=args.duration
+        )
         time.sleep(5.5)  # the probe's next report
         collections = (
             json.loads(Path(args.stats_file).read_text()) if args.stats and Path(args.stats_file).exists() else None

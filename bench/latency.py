@@ -30,7 +30,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from events import make_events
-from loadgen import open_loop
+from loadgen import LoadResult, open_loop
 
 from decisions import BIN, histogram_percentile, requests_for, server_histogram, wait_healthy, wait_healthy_bare
 
@@ -52,6 +52,24 @@ def journal_counts(port: int, key: str | None) -> dict[str, float]:
         if name in wanted:
             counts[wanted[name]] = float(value)
     return counts
+
+
+def measured_open_loop(
+    port: int, key: str | None, *, warm_rate: float, rate: float, duration: float
+) -> tuple[LoadResult, dict[float, float], dict[float, float]]:
+    """Warm the server up for 3 s at ``warm_rate``, then send ``rate`` requests/s for ``duration`` s with this
+    process's collector off; the result and the server's latency histogram before and after."""
+    stream = requests_for(make_events(40_000, seed=5), port, key)
+    gc.collect()
+    gc.disable()
+    try:
+        uvloop.run(open_loop("127.0.0.1", port, stream, rate=warm_rate, duration=3, connections=64))
+        before = server_histogram(port, key)
+        result = uvloop.run(open_loop("127.0.0.1", port, stream, rate=rate, duration=duration, connections=64))
+        after = server_histogram(port, key)
+    finally:
+        gc.enable()
+    return result, before, after
 
 
 def probe(jobs: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -77,18 +95,9 @@ def probe(jobs: str, args: argparse.Namespace) -> dict[str, Any]:
         else:
             wait_healthy(args.port)
             key = (data_dir / "first-admin.key").read_text().strip()
-        stream = requests_for(make_events(40_000, seed=5), args.port, key)
-        gc.collect()
-        gc.disable()
-        try:
-            uvloop.run(open_loop("127.0.0.1", args.port, stream, rate=800, duration=3, connections=64))
-            before = server_histogram(args.port, key)
-            result = uvloop.run(
-                open_loop("127.0.0.1", args.port, stream, rate=args.rate, duration=args.duration, connections=64)
-            )
-            after = server_histogram(args.port, key)
-        finally:
-            gc.enable()
+        result, before, after = measured_open_loop(
+            args.port, key, warm_rate=800, rate=args.rate, duration=args.duration
+        )
         return {
             "jobs": jobs,
             "rate": args.rate,

@@ -189,6 +189,8 @@ def test_an_irreversible_measure_waits_for_a_second_person(
     assert 'data-testid="pending-approvals"' in page
     assert "approve-" not in page
     measure_id = console_client.get(f"/v1/cases/{case['id']}", headers=auth(keys.analyst)).json()["measures"][0]["id"]
+    assert f"处置措施 [{measure_id}] 待复核" in page  # why the case cannot close yet, in the page's language
+    assert f"measure(s) [{measure_id}] await approval" in proposer.get(f"/console/cases/{case['id']}?lang=en").text
     assert post_form(proposer, f"/console/measures/{measure_id}/approve", csrf, reason="me again").status_code == 403
     assert restrictions(console_client, keys, "close-acct")["restricted"] is False
 

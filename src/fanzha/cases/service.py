@@ -506,7 +506,7 @@ def transition(session: Session, *, case_id: int, to: CaseState, actor: str, rea
         )
     values: dict[str, Any] = {}
     if to is CaseState.closed:
-        pairs = close_problems_bilingual(session, case)
+        pairs = close_problems(session, case)
         if pairs:
             problems = [english for english, _chinese in pairs]
             raise Conflict(
@@ -521,13 +521,8 @@ def transition(session: Session, *, case_id: int, to: CaseState, actor: str, rea
     return case
 
 
-def close_problems(session: Session, case: Case) -> list[str]:
-    """Why the loop is not closed yet (D2-CASE-03); empty when the case may close."""
-    return [english for english, _chinese in close_problems_bilingual(session, case)]
-
-
-def close_problems_bilingual(session: Session, case: Case) -> list[tuple[str, str]]:
-    """:func:`close_problems` as ``(English, Chinese)`` pairs."""
+def close_problems(session: Session, case: Case) -> list[tuple[str, str]]:
+    """Why the loop is not closed yet (D2-CASE-03), each as ``(English, Chinese)``; empty when the case may close."""
     problems: list[tuple[str, str]] = []
     open_subjects = [s for s in CaseRepository(session).subjects(case.id) if s.outcome is None]
     if open_subjects:

@@ -20,6 +20,7 @@ from fanzha.cases import service as cases_service
 from fanzha.cases.schemas import CaseDecision, EvidenceIn
 from fanzha.cases.states import MANUAL, OPEN, CaseState, SubjectType
 from fanzha.console import casework
+from fanzha.console.i18n import Locale
 from fanzha.console.pages.referrals import answer_days, sender_of
 from fanzha.console.web import Console, ConsoleAction, ConsolePage
 from fanzha.kit.clock import ensure_utc, utcnow
@@ -118,7 +119,10 @@ def _case_values(
         "held_by_me": holder == console.actor,
         "is_open": case.state in OPEN,
         "moves": moves,
-        "close_problems": cases_service.close_problems(session, case) if CaseState.closed in moves else [],
+        "close_problems": [
+            chinese if console.locale is Locale.zh else english
+            for english, chinese in (cases_service.close_problems(session, case) if CaseState.closed in moves else [])
+        ],
         "measures": measures,
         "pending": [measure for measure in measures if measure["state"] == "pending_approval"],
         "appeals": appeals,
